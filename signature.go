@@ -1,0 +1,268 @@
+package stackwebhook
+
+// This file is the verifier, in the order a message flows through it:
+// Verify -> readHeaders -> parse the timestamp -> checkTimestamp ->
+// matchHMAC (or matchEd25519) -> eachSignature. It imports neither net/http,
+// fmt, encoding/json nor reflect, so that it fits small builds and a C
+// shared library.
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"hash"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Webhook checks the signatures of messages from one Svix endpoint. It is
+// immutable after construction and safe for concurrent use by any number of
+// goroutines. Build one with NewWebhook, NewWebhookRaw or
+// NewWebhookPublicKey, once, and reuse it: the zero value verifies nothing
+// (every call returns ErrInvalidSecret).
+type Webhook struct {
+	key  []byte     // the HMAC key; nil for a public-key Webhook
+	macs *sync.Pool // of *macState keyed with key: Verify allocates nothing
+
+	publicKey     []byte                          // ed25519 public key; nil for a secret
+	verifyEd25519 func(pub, msg, sig []byte) bool // ed25519.Verify
+
+	cfg config
+}
+
+// Verify checks that payload, the raw request body exactly as received, was
+// signed by the holder of this Webhook's key, under the id and timestamp in
+// headers, and that the timestamp is within the tolerance of the clock.
+//
+// It returns nil only when some signature entry matches. Otherwise the error
+// satisfies errors.Is with exactly one of ErrMissingHeaders,
+// ErrInvalidHeaders, ErrTimestampTooOld, ErrTimestampTooNew,
+// ErrNoMatchingSignature (checked in that order, as the official libraries
+// do) or ErrInvalidSecret (a Webhook not made by a constructor).
+//
+// The rules, for auditors:
+//   - Headers: svix-id, svix-timestamp and svix-signature; if any of them is
+//     missing or empty, the whole webhook-* set is used instead, never a mix.
+//   - The timestamp is a base-10 integer as strconv.ParseInt reads it ("+5"
+//     and "05" are 5); the signed content uses its plain decimal form.
+//   - The signed content is id "." timestamp "." payload. The payload bytes
+//     are streamed into the MAC as they are: never decoded, trimmed, copied
+//     or re-serialised. Parse JSON after Verify, not before.
+//   - The signature header is a list of "version,signature" entries separated
+//     by single spaces; empty entries are skipped, and so is anything after a
+//     second comma ("v1,S,x" is checked as "v1,S"). A secret Webhook checks
+//     "v1" entries, a public-key Webhook "v1a" entries; other versions are
+//     skipped. An entry matches when it is the canonical padded base64 of the
+//     expected bytes, compared in constant time (hmac.Equal); any other
+//     spelling of the same bytes does not match.
+//
+// With a secret and a net/http.Header, Verify makes no allocation. Its time
+// depends on the lengths of the inputs and on the number of entries, not on
+// the key or on how close a forged signature is.
+func (wh *Webhook) Verify(payload []byte, headers Headers) error {
+	return wh.verify(payload, headers, true)
+}
+
+// VerifyIgnoringTimestamp is Verify without the tolerance check: the
+// timestamp must still be an integer and is still part of what is signed.
+//
+// A message it accepts may be a replay of one captured at any time in the
+// past. Use it only to re-check stored messages, and deduplicate on svix-id.
+func (wh *Webhook) VerifyIgnoringTimestamp(payload []byte, headers Headers) error {
+	return wh.verify(payload, headers, false)
+}
+
+// Sign returns the "v1,<base64>" signature entry of payload under this
+// Webhook's secret, for msgID and the whole seconds of timestamp, exactly as
+// a Svix sender puts it in svix-signature. It signs whatever it is given. A
+// Webhook made from a public key cannot sign: ErrInvalidSecret.
+func (wh *Webhook) Sign(msgID string, timestamp time.Time, payload []byte) (string, error) {
+	if wh == nil || wh.macs == nil {
+		if wh != nil && wh.publicKey != nil {
+			return "", errSignWithPublic
+		}
+		return "", errNoKey
+	}
+	s := wh.macs.Get().(*macState)
+	sum := s.sign(msgID, timestamp.Unix(), payload)
+	wh.macs.Put(s)
+	var out [3 + v1Base64Len]byte
+	copy(out[:], "v1,")
+	b64.Encode(out[3:], sum[:])
+	return string(out[:]), nil
+}
+
+func (wh *Webhook) verify(payload []byte, headers Headers, checkTime bool) error {
+	if wh == nil || (wh.macs == nil && wh.publicKey == nil) {
+		return errNoKey
+	}
+	id, timestamp, signatures, ok := readHeaders(headers)
+	if !ok {
+		return errMissingHeaders
+	}
+	ts, err := strconv.ParseInt(timestamp, 10, 64)
+	if err != nil {
+		return errBadTimestamp
+	}
+	if checkTime {
+		if err := wh.checkTimestamp(ts); err != nil {
+			return err
+		}
+	}
+	if wh.publicKey != nil {
+		return wh.matchEd25519(id, ts, payload, signatures)
+	}
+	return wh.matchHMAC(id, ts, payload, signatures)
+}
+
+// readHeaders returns the svix-* set if all three are non-empty, else the
+// webhook-* set if all three are non-empty, else ok == false.
+func readHeaders(h Headers) (id, timestamp, signatures string, ok bool) {
+	if h == nil {
+		return "", "", "", false
+	}
+	id, timestamp, signatures = h.Get(HeaderSvixID), h.Get(HeaderSvixTimestamp), h.Get(HeaderSvixSignature)
+	if id != "" && timestamp != "" && signatures != "" {
+		return id, timestamp, signatures, true
+	}
+	id, timestamp, signatures = h.Get(HeaderWebhookID), h.Get(HeaderWebhookTimestamp), h.Get(HeaderWebhookSignature)
+	return id, timestamp, signatures, id != "" && timestamp != "" && signatures != ""
+}
+
+// checkTimestamp applies the tolerance both ways at the clock's whole second:
+// too old if now-ts > tolerance, too new if ts-now > tolerance.
+func (wh *Webhook) checkTimestamp(ts int64) error {
+	now, tol := wh.cfg.now().Unix(), wh.cfg.toleranceSeconds()
+	if exceeds(now, ts, tol) {
+		return errTooOld
+	}
+	if exceeds(ts, now, tol) {
+		return errTooNew
+	}
+	return nil
+}
+
+// exceeds reports whether a-b > limit (limit >= 0) for every int64 a and b,
+// without the overflow that a plain a-b has at the extremes.
+func exceeds(a, b, limit int64) bool {
+	switch {
+	case a < 0 && b >= 0: // a-b is negative, hence <= limit
+		return false
+	case a >= 0 && b < 0 && a-b < 0: // a-b overflowed past MaxInt64
+		return true
+	default: // a-b does not overflow
+		return a-b > limit
+	}
+}
+
+// Lengths of canonical padded base64 signatures.
+const (
+	v1Base64Len  = 44 // base64 of a 32-byte HMAC-SHA256
+	v1aBase64Len = 88 // base64 of a 64-byte ed25519 signature
+)
+
+// b64 decodes signatures. Strict refuses non-zero padding bits, so that two
+// spellings of one signature cannot both match. It still skips \r and \n;
+// requiring the exact canonical length (44 or 88) rules those out too.
+var b64 = base64.StdEncoding.Strict()
+
+func (wh *Webhook) matchHMAC(id string, ts int64, payload []byte, signatures string) error {
+	s := wh.macs.Get().(*macState)
+	defer wh.macs.Put(s)
+	want := s.sign(id, ts, payload)
+	var enc [v1Base64Len]byte
+	var got [sha256.Size]byte
+	for sig := range eachSignature(signatures, "v1") {
+		if len(sig) != len(enc) {
+			continue
+		}
+		copy(enc[:], sig)
+		if n, err := b64.Decode(got[:], enc[:]); err == nil && n == len(got) && hmac.Equal(got[:], want[:]) {
+			return nil
+		}
+	}
+	return errNoMatch
+}
+
+// matchEd25519 checks v1a entries. crypto/ed25519 takes the message whole, so
+// here, and only here, the signed content is assembled in one buffer.
+func (wh *Webhook) matchEd25519(id string, ts int64, payload []byte, signatures string) error {
+	var msg []byte
+	var enc [v1aBase64Len]byte
+	var got [64]byte
+	for sig := range eachSignature(signatures, "v1a") {
+		if len(sig) != len(enc) {
+			continue
+		}
+		copy(enc[:], sig)
+		if n, err := b64.Decode(got[:], enc[:]); err != nil || n != len(got) {
+			continue
+		}
+		if msg == nil {
+			msg = make([]byte, 0, len(id)+22+len(payload))
+			msg = append(append(append(append(append(msg, id...), '.'), strconv.FormatInt(ts, 10)...), '.'), payload...)
+		}
+		if wh.verifyEd25519(wh.publicKey, msg, got[:]) {
+			return nil
+		}
+	}
+	return errNoMatch
+}
+
+// eachSignature yields the signature part of every entry of the header whose
+// version is exactly version. Entries are separated by single spaces; empty
+// entries and entries without a comma are skipped; "v,S,rest" yields S.
+func eachSignature(header, version string) func(yield func(string) bool) {
+	return func(yield func(string) bool) {
+		for header != "" {
+			var entry string
+			entry, header, _ = strings.Cut(header, " ")
+			v, rest, ok := strings.Cut(entry, ",")
+			if !ok || v != version {
+				continue
+			}
+			sig, _, _ := strings.Cut(rest, ",")
+			if !yield(sig) {
+				return
+			}
+		}
+	}
+}
+
+// macState is one keyed HMAC-SHA256 with its scratch space. Webhook keeps
+// them in a sync.Pool, so each is used by one goroutine at a time.
+type macState struct {
+	mac     hash.Hash
+	scratch [128]byte
+	sum     [sha256.Size]byte
+}
+
+// sign returns HMAC(key, id "." ts "." payload). The id and timestamp go
+// through the fixed scratch buffer and the payload straight into the MAC:
+// nothing is concatenated and nothing is allocated.
+func (s *macState) sign(id string, ts int64, payload []byte) [sha256.Size]byte {
+	s.mac.Reset()
+	n := 0
+	for id != "" {
+		c := copy(s.scratch[n:], id)
+		n, id = n+c, id[c:]
+		if n == len(s.scratch) {
+			s.mac.Write(s.scratch[:n])
+			n = 0
+		}
+	}
+	const maxTail = 1 + 20 + 1 // "." + "-9223372036854775808" + "."
+	if n > len(s.scratch)-maxTail {
+		s.mac.Write(s.scratch[:n])
+		n = 0
+	}
+	b := append(s.scratch[:n], '.')
+	b = strconv.AppendInt(b, ts, 10)
+	b = append(b, '.')
+	s.mac.Write(b)
+	s.mac.Write(payload)
+	s.mac.Sum(s.sum[:0])
+	return s.sum
+}

@@ -1,0 +1,189 @@
+package stackwebhook
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// vectorCase is one case of testdata/vectors.json: its signatures and its
+// "go" and "js" verdicts come from the official libraries (see
+// testdata/generate), never from this package.
+type vectorCase struct {
+	Name    string            `json:"name"`
+	Kind    string            `json:"kind"`
+	Secret  string            `json:"secret"`
+	Headers map[string]string `json:"headers"`
+	Body    string            `json:"body_b64"`
+	NowMs   int64             `json:"now_ms"`
+	Follow  string            `json:"follow"`
+	Rule    string            `json:"rule"`
+	Go      string            `json:"go"`
+	JS      string            `json:"js"`
+}
+
+// expected is the verdict this package's documented rule gives: the official
+// library the case names, or the reference table's rule where neither
+// official library gives it.
+func (c vectorCase) expected(t *testing.T) string {
+	switch c.Follow {
+	case "go":
+		return c.Go
+	case "js":
+		return c.JS
+	case "rule":
+		return c.Rule
+	}
+	t.Fatalf("%s: unknown follow %q", c.Name, c.Follow)
+	return ""
+}
+
+func loadVectors(t testing.TB) []vectorCase {
+	data, err := os.ReadFile("testdata/vectors.json")
+	require.NoError(t, err)
+	var corpus struct{ Cases []vectorCase }
+	require.NoError(t, json.Unmarshal(data, &corpus))
+	return corpus.Cases
+}
+
+var sentinels = map[string]error{
+	"invalid_secret":  ErrInvalidSecret,
+	"missing_headers": ErrMissingHeaders,
+	"invalid_headers": ErrInvalidHeaders,
+	"too_old":         ErrTimestampTooOld,
+	"too_new":         ErrTimestampTooNew,
+	"no_match":        ErrNoMatchingSignature,
+	"invalid_option":  ErrInvalidOption,
+}
+
+// verdictOf names the one sentinel err matches, failing the test if it
+// matches none or several.
+func verdictOf(t testing.TB, err error) string {
+	t.Helper()
+	if err == nil {
+		return "ok"
+	}
+	var names []string
+	for name, sentinel := range sentinels {
+		if errors.Is(err, sentinel) {
+			names = append(names, name)
+		}
+	}
+	require.Len(t, names, 1, "error %q must match exactly one sentinel", err)
+	return names[0]
+}
+
+func TestVectorsFromOfficialLibraries(t *testing.T) {
+	cases := loadVectors(t)
+	require.GreaterOrEqual(t, len(cases), 1000)
+	kinds := map[string]bool{}
+	for _, c := range cases {
+		kinds[c.Kind] = true
+		body, err := base64.StdEncoding.DecodeString(c.Body)
+		require.NoError(t, err)
+		want := c.expected(t)
+
+		wh, err := NewWebhook(c.Secret, WithClock(func() time.Time { return time.UnixMilli(c.NowMs) }))
+		if err != nil {
+			assert.Equal(t, want, verdictOf(t, err), "%s: NewWebhook(%q)", c.Name, c.Secret)
+			continue
+		}
+		// As net/http hands them over: canonical keys.
+		h := http.Header{}
+		for k, v := range c.Headers {
+			h.Set(k, v)
+		}
+		assert.Equal(t, want, verdictOf(t, wh.Verify(body, h)), "%s (go=%s js=%s) via http.Header", c.Name, c.Go, c.JS)
+		// As a plain map with the names as sent.
+		assert.Equal(t, want, verdictOf(t, wh.Verify(body, HeaderMap(c.Headers))), "%s via HeaderMap", c.Name)
+
+		// Sign reproduces the official signature of every single-entry valid case.
+		if c.Kind == "valid" && !strings.Contains(c.Headers["svix-signature"]+c.Headers["webhook-signature"], " ") {
+			id, ts, sig, ok := readHeaders(h)
+			require.True(t, ok)
+			got, err := wh.Sign(id, unixOf(t, ts), body)
+			require.NoError(t, err)
+			assert.Equal(t, sig, got, "%s: Sign", c.Name)
+		}
+	}
+	t.Logf("%d cases of %d kinds", len(cases), len(kinds))
+}
+
+func unixOf(t testing.TB, ts string) time.Time {
+	n, err := strconv.ParseInt(ts, 10, 64)
+	require.NoError(t, err)
+	return time.Unix(n, 0)
+}
+
+// The vectors published in the official libraries' own tests, as
+// shared/reference/svix-scheme.md lists them.
+func TestPublishedVectors(t *testing.T) {
+	for _, v := range []struct{ secret, id, ts, body, sig string }{
+		{"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "msg_p5jXN8AQM9LWM0D4loKWxJek", "1614265330", `{"test": 2432232314}`, "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="},
+		{"whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD", "msg_27UH4WbU6Z5A5EzD8u03UvzRbpk", "1649367553", `{"email":"test@example.com","username":"test_user"}`, "v1,tZ1I4/hDygAJgO5TYxiSd6Sd0kDW6hPenDe+bTa3Kkw="},
+	} {
+		wh, err := NewWebhook(v.secret)
+		require.NoError(t, err)
+		h := HeaderMap{"svix-id": v.id, "svix-timestamp": v.ts, "svix-signature": v.sig}
+		assert.NoError(t, wh.VerifyIgnoringTimestamp([]byte(v.body), h))
+		assert.ErrorIs(t, wh.Verify([]byte(v.body), h), ErrTimestampTooOld, "signed in the past, checked now")
+		got, err := wh.Sign(v.id, unixOf(t, v.ts), []byte(v.body))
+		require.NoError(t, err)
+		assert.Equal(t, v.sig, got)
+	}
+
+	pub, err := NewWebhookPublicKey("whpk_1SiA4o9hyqTCpIqC5V9HUakiiaeACeqfZTInDBbOir4=")
+	require.NoError(t, err)
+	h := HeaderMap{"svix-id": "msg_p5jXN8AQM9LWM0D4loKWxJek", "svix-timestamp": "1614265330",
+		"svix-signature": "v1a,hnO3f9T8Ytu9HwrXslvumlUpqtNVqkhqw/enGzPCXe5BdqzCInXqYXFymVJaA7AZdpXwVLPo3mNl8EM+m7TBAg=="}
+	assert.NoError(t, pub.VerifyIgnoringTimestamp([]byte(`{"test": 2432232314}`), h))
+	assert.ErrorIs(t, pub.VerifyIgnoringTimestamp([]byte(`{"test": 2432232315}`), h), ErrNoMatchingSignature)
+}
+
+// testdata/v1a.json: ed25519 signatures made by Node's crypto (independent
+// of Go's) with the key of the Svix server's v1a test.
+func TestV1aVectors(t *testing.T) {
+	data, err := os.ReadFile("testdata/v1a.json")
+	require.NoError(t, err)
+	var corpus struct {
+		PublicKey string `json:"public_key"`
+		Cases     []struct {
+			ID, Timestamp, Signature string
+			Body                     string `json:"body_b64"`
+		}
+	}
+	require.NoError(t, json.Unmarshal(data, &corpus))
+	require.NotEmpty(t, corpus.Cases)
+	for _, c := range corpus.Cases {
+		body, err := base64.StdEncoding.DecodeString(c.Body)
+		require.NoError(t, err)
+		clock := WithClock(func() time.Time { return unixOf(t, c.Timestamp) })
+		pub, err := NewWebhookPublicKey(corpus.PublicKey, clock)
+		require.NoError(t, err)
+		h := http.Header{}
+		h.Set("webhook-id", c.ID)
+		h.Set("webhook-timestamp", c.Timestamp)
+		h.Set("webhook-signature", "v1,AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA= "+c.Signature)
+		assert.NoError(t, pub.Verify(body, h), c.ID)
+
+		// Any change to the content fails.
+		h.Set("webhook-id", c.ID+"x")
+		assert.ErrorIs(t, pub.Verify(body, h), ErrNoMatchingSignature)
+		h.Set("webhook-id", c.ID)
+		assert.ErrorIs(t, pub.Verify(append(body, ' '), h), ErrNoMatchingSignature)
+
+		// A secret Webhook skips v1a entries.
+		sec, err := NewWebhookRaw([]byte("0123456789abcdef01234567"), clock)
+		require.NoError(t, err)
+		assert.ErrorIs(t, sec.Verify(body, h), ErrNoMatchingSignature)
+	}
+}
