@@ -1,0 +1,5 @@
+//go:build race
+
+package stackwebhook
+
+const raceEnabled = true
