@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Runs every check of the project: formatting, vet, staticcheck, the root
+# module's tests under the race detector, every nested module, and the
+# benchmarks once so that they cannot rot. Needs Go (and, as issues land,
+# gcc, Python 3 and Node); everything else it fetches through the Go proxy.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+STATICCHECK=honnef.co/go/tools/cmd/staticcheck@v0.8.2
+modules=(. bench testdata/generate)
+
+step() { printf '\n=== %s\n' "$*"; }
+
+step gofmt
+unformatted=$(gofmt -l . | grep -v '/node_modules/' || true)
+if [ -n "$unformatted" ]; then
+	echo "gofmt would change: $unformatted"
+	exit 1
+fi
+
+for m in "${modules[@]}"; do
+	step "go vet + staticcheck: $m"
+	(cd "$m" && go vet ./... && go run "$STATICCHECK" ./...)
+done
+
+step "root module: tests under -race"
+go test -race -count=1 ./...
+
+step "root module: tests without instrumentation (allocation pins)"
+go test -count=1 ./...
+
+step "bench: tests (binary size) and every benchmark once"
+(cd bench && go test -count=1 ./... && go test -count=1 -run '^$' -bench . -benchtime 1x ./...)
+
+step "testdata/generate: builds"
+(cd testdata/generate && go build -o /dev/null .)
+
+echo
+echo "all checks passed"
