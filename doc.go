@@ -38,6 +38,34 @@
 // timestamps, no mixing of the svix-* and webhook-* header sets, only the
 // canonical base64 spelling of a signature, and no empty keys.
 //
+// # Events
+//
+// ParseEvent and VerifyEvent decode the 13 event types Stack sends (three of
+// them undocumented by Stack: project_permission.created and .deleted, and
+// stack.test) into typed structs; any other type arrives as *UnknownEvent.
+// Payloads from older self-hosted Stack servers, which lack keys added
+// since, decode with those fields at their zero value.
+//
+// If you mirror Stack's users and teams from these events, know what Stack
+// does and does not send:
+//   - user.created carries SelectedTeam nil even when Stack creates a
+//     personal team at sign-up; that team arrives as its own team.created,
+//     usually before the user.created.
+//   - Upgrading an anonymous user to a real account sends user.updated, not
+//     a second user.created.
+//   - Verifying or changing an email through contact channels, or linking an
+//     OAuth account, sends no user.updated: a mirror of those fields goes
+//     stale until the next update.
+//   - Deleting a user sends one team_membership.deleted per team, then
+//     user.deleted, and no permission deletions.
+//   - Deleting a team sends only team.deleted: no membership or permission
+//     deletions. Creating a team with a creator sends no membership or
+//     permission events for the creator.
+//   - Adding a member sends team_membership.created, then one
+//     team_permission.created per default permission.
+//   - Delivery order is not guaranteed, and Svix retries with the same
+//     svix-id: make handlers idempotent and tolerant of order.
+//
 // # Errors
 //
 // Every error matches exactly one of the exported Err values with errors.Is.

@@ -63,6 +63,7 @@ var sentinels = map[string]error{
 	"too_new":         ErrTimestampTooNew,
 	"no_match":        ErrNoMatchingSignature,
 	"invalid_option":  ErrInvalidOption,
+	"invalid_payload": ErrInvalidPayload,
 }
 
 // verdictOf names the one sentinel err matches, failing the test if it

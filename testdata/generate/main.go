@@ -21,6 +21,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -75,6 +76,8 @@ func main() {
 	genTimestamps(add)
 	genHeaders(add)
 	genSecrets(add)
+	genEvents(add)
+	genExample(add)
 
 	data, err := json.MarshalIndent(corpus{
 		Source: "signatures and the go verdict: github.com/svix/svix-webhooks v1.44.0 (Go); js verdict: npm svix 2.5.0",
@@ -596,4 +599,34 @@ func keyOf(secret string) ([]byte, bool) {
 	s = strings.NewReplacer("\n", "", "\r", "").Replace(strings.TrimRight(s, "="))
 	k, err := base64.RawStdEncoding.DecodeString(s)
 	return k, err == nil
+}
+
+// genEvents signs every payload of ../events/current, so that the event
+// decoder's tests verify bodies signed by the official library.
+func genEvents(add func(vectorCase)) {
+	files, err := filepath.Glob("../events/current/*.json")
+	check(err)
+	if len(files) == 0 {
+		check(fmt.Errorf("no payloads in ../events/current"))
+	}
+	for _, f := range files {
+		body, err := os.ReadFile(f)
+		check(err)
+		m := randTextMessage()
+		m.body = body
+		m.sig = sign(m.key, m.id, m.ts, m.body)
+		add(m.caseWith("event_"+strings.TrimSuffix(filepath.Base(f), ".json"), svixHeaders(m.id, m.tsText(), m.sig)))
+	}
+}
+
+// genExample signs the fixed message of the package's runnable examples
+// (example_test.go), with the secret of the official libraries' published
+// vector, so that the examples verify a signature the official library made.
+func genExample(add func(vectorCase)) {
+	key, err := base64.StdEncoding.DecodeString("MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")
+	check(err)
+	body := []byte(`{"type":"user.deleted","data":{"id":"3e4d5c6b-7a89-4b0c-8d1e-2f3a4b5c6d7e","teams":[{"id":"5f0c3a1e-8d2b-4c6f-9e7a-1b2c3d4e5f60"}]}}`)
+	m := message{key: key, id: "msg_2pGmZ7xVtJ3c9QbWkR4nYd8sLfH", ts: 1764288000, now: 1764288000_000, body: body}
+	m.sig = sign(m.key, m.id, m.ts, m.body)
+	add(m.caseWith("example_event", svixHeaders(m.id, m.tsText(), m.sig)))
 }

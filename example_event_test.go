@@ -1,0 +1,59 @@
+package stackwebhook_test
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/stackwebhook/stackwebhook"
+)
+
+func ExampleWebhook_VerifyEvent() {
+	// Signed by the official svix Go library (testdata/vectors.json, case
+	// example_event). In a handler: the raw body and r.Header.
+	body := []byte(`{"type":"user.deleted","data":{"id":"3e4d5c6b-7a89-4b0c-8d1e-2f3a4b5c6d7e","teams":[{"id":"5f0c3a1e-8d2b-4c6f-9e7a-1b2c3d4e5f60"}]}}`)
+	headers := http.Header{}
+	headers.Set("svix-id", "msg_2pGmZ7xVtJ3c9QbWkR4nYd8sLfH")
+	headers.Set("svix-timestamp", "1764288000")
+	headers.Set("svix-signature", "v1,li2TpYadM5BfLX2NF1WPP0y94eRO1IvQaXJTPWj060Y=")
+
+	wh, err := stackwebhook.NewWebhook("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+		stackwebhook.WithClock(func() time.Time { return time.Unix(1764288000, 0) })) // leave out in a server
+	if err != nil {
+		panic(err)
+	}
+	event, err := wh.VerifyEvent(body, headers)
+	switch {
+	case errors.Is(err, stackwebhook.ErrInvalidPayload):
+		fmt.Println("signed, but not a Stack payload:", err) // answer 400
+		return
+	case err != nil:
+		fmt.Println("not from Stack:", err) // answer 401
+		return
+	}
+	switch e := event.(type) {
+	case *stackwebhook.UserCreated, *stackwebhook.UserUpdated:
+		fmt.Println("upsert the user")
+	case *stackwebhook.UserDeleted:
+		fmt.Println("delete user", e.Data.ID, "from", len(e.Data.Teams), "team(s)")
+	case *stackwebhook.UnknownEvent:
+		fmt.Println("ignore", e.Type)
+	}
+	// Output: delete user 3e4d5c6b-7a89-4b0c-8d1e-2f3a4b5c6d7e from 1 team(s)
+}
+
+func ExampleParseEvent() {
+	event, err := stackwebhook.ParseEvent([]byte(`{"type":"team_membership.created","data":{"team_id":"t1","user_id":"u1"}}`))
+	if err != nil {
+		panic(err)
+	}
+	m := event.(*stackwebhook.TeamMembershipCreated)
+	fmt.Println(m.EventType(), m.Data.UserID, "joined", m.Data.TeamID)
+
+	_, err = stackwebhook.ParseEvent([]byte(`{"type":"team.deleted","data":{"id":null}}`))
+	fmt.Println(err)
+	// Output:
+	// team_membership.created u1 joined t1
+	// stackwebhook: invalid payload: data.id: expected string, got null
+}

@@ -1,0 +1,193 @@
+package stackwebhook
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"unicode/utf8"
+)
+
+// ErrInvalidPayload: the body is signed but is not a Stack webhook payload
+// that this package can decode: not JSON, not an object, no string "type",
+// no object "data", or a data object that lacks a key Stack always sends or
+// holds a value of the wrong JSON type. The error is a *PayloadError, which
+// names the JSON path.
+var ErrInvalidPayload = errors.New("stackwebhook: invalid payload")
+
+// PayloadError says where a payload departs from what Stack sends. It
+// matches ErrInvalidPayload with errors.Is.
+type PayloadError struct {
+	Path    string // the JSON path, such as "data.selected_team.display_name"; "" for the whole body
+	Problem string // such as "expected string, got null" or "missing"
+}
+
+func (e *PayloadError) Error() string {
+	if e.Path == "" {
+		return ErrInvalidPayload.Error() + ": " + e.Problem
+	}
+	return ErrInvalidPayload.Error() + ": " + e.Path + ": " + e.Problem
+}
+
+func (e *PayloadError) Unwrap() error { return ErrInvalidPayload }
+
+func payloadError(path, problem string) error { return &PayloadError{Path: path, Problem: problem} }
+
+// VerifyEvent is Verify followed, only if it succeeds, by ParseEvent. A
+// verification failure is returned as Verify returns it; a signed body that
+// does not decode returns ErrInvalidPayload (a sender bug, not an attack:
+// retrying will not help).
+func (wh *Webhook) VerifyEvent(payload []byte, headers Headers) (Event, error) {
+	if err := wh.Verify(payload, headers); err != nil {
+		return nil, err
+	}
+	return ParseEvent(payload)
+}
+
+// ParseEvent decodes a Stack webhook body into one of this package's event
+// types (*UserCreated, *TeamDeleted, ...), or *UnknownEvent for a type it
+// does not know. It does not check signatures: call it only on a body that
+// Verify accepted, or use VerifyEvent.
+//
+// It requires every key that Stack has sent for the event since the event
+// first shipped, non-null unless Stack may send null, and of the right JSON
+// type; keys Stack added later may be absent (older self-hosted Stack
+// servers do not send them) and are then left at their zero value. Unknown
+// keys are ignored. Any departure returns a *PayloadError that matches
+// ErrInvalidPayload and names the JSON path. Its work is linear in the size
+// of the payload, whatever its nesting.
+func ParseEvent(payload []byte) (Event, error) {
+	if !json.Valid(payload) {
+		return nil, payloadError("", "not valid JSON")
+	}
+	start := skipSpace(payload, 0)
+	if payload[start] != '{' {
+		return nil, payloadError("", "expected object, got "+jsonKind(payload[start:]))
+	}
+	var rawType, data []byte
+	eachMember(payload[start:], func(key, value []byte) bool {
+		switch string(keyText(key)) {
+		case "type":
+			rawType = value
+		case "data":
+			data = value
+		}
+		return true
+	})
+	switch {
+	case rawType == nil:
+		return nil, payloadError("type", "missing")
+	case rawType[0] != '"':
+		return nil, payloadError("type", "expected string, got "+jsonKind(rawType))
+	case data == nil:
+		return nil, payloadError("data", "missing")
+	case data[0] != '{':
+		return nil, payloadError("data", "expected object, got "+jsonKind(data))
+	}
+	eventType := unquote(rawType)
+	s, decode, ok := decoderFor(eventType)
+	if !ok {
+		return &UnknownEvent{Type: eventType, Data: append(json.RawMessage(nil), data...)}, nil
+	}
+	confusable := false
+	if err := s.validate(data, "data", &confusable); err != nil {
+		return nil, err
+	}
+	if confusable {
+		data = s.strip(data)
+	}
+	return decode(data)
+}
+
+// decoderFor returns the schema of a known event type and a function that
+// decodes its validated data; ok is false for an unknown type. It is a
+// switch, not a package-level map, so that a program that never calls
+// ParseEvent links no JSON decoder.
+func decoderFor(eventType string) (s *schema, decode func(data []byte) (Event, error), ok bool) {
+	switch eventType {
+	case TypeUserCreated:
+		return userSchema, func(d []byte) (Event, error) { e := new(UserCreated); return decodeData(e, &e.Data, d) }, true
+	case TypeUserUpdated:
+		return userSchema, func(d []byte) (Event, error) { e := new(UserUpdated); return decodeData(e, &e.Data, d) }, true
+	case TypeUserDeleted:
+		return deletedUserSchema, func(d []byte) (Event, error) { e := new(UserDeleted); return decodeData(e, &e.Data, d) }, true
+	case TypeTeamCreated:
+		return teamSchema, func(d []byte) (Event, error) { e := new(TeamCreated); return decodeData(e, &e.Data, d) }, true
+	case TypeTeamUpdated:
+		return teamSchema, func(d []byte) (Event, error) { e := new(TeamUpdated); return decodeData(e, &e.Data, d) }, true
+	case TypeTeamDeleted:
+		return deletedTeamSchema, func(d []byte) (Event, error) { e := new(TeamDeleted); return decodeData(e, &e.Data, d) }, true
+	case TypeTeamMembershipCreated:
+		return teamMembershipSchema, func(d []byte) (Event, error) { e := new(TeamMembershipCreated); return decodeData(e, &e.Data, d) }, true
+	case TypeTeamMembershipDeleted:
+		return teamMembershipSchema, func(d []byte) (Event, error) { e := new(TeamMembershipDeleted); return decodeData(e, &e.Data, d) }, true
+	case TypeTeamPermissionCreated:
+		return teamPermissionSchema, func(d []byte) (Event, error) { e := new(TeamPermissionCreated); return decodeData(e, &e.Data, d) }, true
+	case TypeTeamPermissionDeleted:
+		return teamPermissionSchema, func(d []byte) (Event, error) { e := new(TeamPermissionDeleted); return decodeData(e, &e.Data, d) }, true
+	case TypeProjectPermissionCreated:
+		return projectPermissionSchema, func(d []byte) (Event, error) { e := new(ProjectPermissionCreated); return decodeData(e, &e.Data, d) }, true
+	case TypeProjectPermissionDeleted:
+		return projectPermissionSchema, func(d []byte) (Event, error) { e := new(ProjectPermissionDeleted); return decodeData(e, &e.Data, d) }, true
+	case TypeStackTest:
+		return testEventSchema, func(d []byte) (Event, error) { e := new(TestEvent); return decodeData(e, &e.Data, d) }, true
+	}
+	return nil, nil, false
+}
+
+// decodeData decodes data, already validated, into dst, the Data field of ev.
+func decodeData(ev Event, dst any, data []byte) (Event, error) {
+	if err := json.Unmarshal(data, dst); err != nil {
+		return nil, payloadError("data", err.Error())
+	}
+	return ev, nil
+}
+
+// unquote decodes s, a valid JSON string with its quotes, as encoding/json
+// does (invalid UTF-8 becomes U+FFFD).
+func unquote(s []byte) string {
+	if plainString(s) {
+		return string(s[1 : len(s)-1])
+	}
+	var out string
+	_ = json.Unmarshal(s, &out)
+	return out
+}
+
+// keyText is the text of rawKey, a JSON string with its quotes: the bytes
+// between the quotes, decoded only if they hold an escape (Stack never sends
+// one; encoding/json would decode it).
+func keyText(rawKey []byte) []byte {
+	if plainString(rawKey) {
+		return rawKey[1 : len(rawKey)-1]
+	}
+	return []byte(unquote(rawKey))
+}
+
+// plainString reports whether the JSON string s (with its quotes) means its
+// own bytes: no escape and valid UTF-8.
+func plainString(s []byte) bool {
+	return bytes.IndexByte(s, '\\') < 0 && utf8.Valid(s)
+}
+
+// MarshalEvent encodes ev as Stack sends it: {"type": ..., "data": ...}. For
+// a decoded current payload it reproduces Stack's keys and values (white
+// space and key order aside). It is what a test needs to build a body.
+func MarshalEvent(ev Event) ([]byte, error) {
+	if ev == nil {
+		return nil, payloadError("", "MarshalEvent: nil event")
+	}
+	if u, ok := ev.(*UnknownEvent); ok {
+		return json.Marshal(u) // tagged "type" and "data"
+	}
+	body, err := json.Marshal(ev) // {"data":...}: each event struct has Data alone
+	if err != nil {
+		return nil, err
+	}
+	if body[0] != '{' { // a nil *UserCreated, say
+		return nil, payloadError("", "MarshalEvent: nil "+ev.EventType()+" event")
+	}
+	typ, _ := json.Marshal(ev.EventType())
+	out := make([]byte, 0, len(body)+len(typ)+10)
+	out = append(append(append(out, `{"type":`...), typ...), ',')
+	return append(out, body[1:]...), nil
+}

@@ -1,0 +1,302 @@
+package stackwebhook
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// The event types Stack Auth sends, as they appear in the payload's "type".
+const (
+	TypeUserCreated              = "user.created"
+	TypeUserUpdated              = "user.updated"
+	TypeUserDeleted              = "user.deleted"
+	TypeTeamCreated              = "team.created"
+	TypeTeamUpdated              = "team.updated"
+	TypeTeamDeleted              = "team.deleted"
+	TypeTeamMembershipCreated    = "team_membership.created"
+	TypeTeamMembershipDeleted    = "team_membership.deleted"
+	TypeTeamPermissionCreated    = "team_permission.created"
+	TypeTeamPermissionDeleted    = "team_permission.deleted"
+	TypeProjectPermissionCreated = "project_permission.created" // sent, though Stack does not document it
+	TypeProjectPermissionDeleted = "project_permission.deleted" // sent, though Stack does not document it
+	TypeStackTest                = "stack.test"                 // the dashboard's "test endpoint" button
+)
+
+// Event is one decoded webhook payload. ParseEvent returns one of the
+// pointer types below; type-switch on them. Any type this package does not
+// know arrives as *UnknownEvent, never as an error.
+type Event interface {
+	// EventType is the payload's "type", such as "user.created".
+	EventType() string
+}
+
+// UserCreated is user.created. Stack sends it with SelectedTeam null even
+// when it creates a personal team at sign-up: that team arrives as its own
+// team.created, usually first.
+type UserCreated struct {
+	Data User `json:"data"`
+}
+
+// UserUpdated is user.updated: the user after the update. Upgrading an
+// anonymous user to a real account sends this, not a second user.created.
+// Verifying or changing an email through contact channels, or linking an
+// OAuth account, sends none.
+type UserUpdated struct {
+	Data User `json:"data"`
+}
+
+// UserDeleted is user.deleted. Stack sends one team_membership.deleted per
+// team before it, and no permission deletions.
+type UserDeleted struct {
+	Data DeletedUser `json:"data"`
+}
+
+// TeamCreated is team.created. Creating a team with a creator sends no
+// membership or permission events for the creator.
+type TeamCreated struct {
+	Data Team `json:"data"`
+}
+
+// TeamUpdated is team.updated: the team after the update.
+type TeamUpdated struct {
+	Data Team `json:"data"`
+}
+
+// TeamDeleted is team.deleted. It is the only event sent when a team is
+// deleted: no membership or permission deletions come with it.
+type TeamDeleted struct {
+	Data DeletedTeam `json:"data"`
+}
+
+// TeamMembershipCreated is team_membership.created. One
+// team_permission.created per default permission follows it.
+type TeamMembershipCreated struct {
+	Data TeamMembership `json:"data"`
+}
+
+// TeamMembershipDeleted is team_membership.deleted.
+type TeamMembershipDeleted struct {
+	Data TeamMembership `json:"data"`
+}
+
+// TeamPermissionCreated is team_permission.created.
+type TeamPermissionCreated struct {
+	Data TeamPermission `json:"data"`
+}
+
+// TeamPermissionDeleted is team_permission.deleted.
+type TeamPermissionDeleted struct {
+	Data TeamPermission `json:"data"`
+}
+
+// ProjectPermissionCreated is project_permission.created.
+type ProjectPermissionCreated struct {
+	Data ProjectPermission `json:"data"`
+}
+
+// ProjectPermissionDeleted is project_permission.deleted.
+type ProjectPermissionDeleted struct {
+	Data ProjectPermission `json:"data"`
+}
+
+// TestEvent is stack.test, sent by the dashboard's "test endpoint" button.
+type TestEvent struct {
+	Data TestEventData `json:"data"`
+}
+
+// UnknownEvent is any event type this package does not know (Stack adds
+// types over time). Data is the payload's "data" value, unparsed.
+type UnknownEvent struct {
+	Type string          `json:"type"`
+	Data json.RawMessage `json:"data"`
+}
+
+func (*UserCreated) EventType() string              { return TypeUserCreated }
+func (*UserUpdated) EventType() string              { return TypeUserUpdated }
+func (*UserDeleted) EventType() string              { return TypeUserDeleted }
+func (*TeamCreated) EventType() string              { return TypeTeamCreated }
+func (*TeamUpdated) EventType() string              { return TypeTeamUpdated }
+func (*TeamDeleted) EventType() string              { return TypeTeamDeleted }
+func (*TeamMembershipCreated) EventType() string    { return TypeTeamMembershipCreated }
+func (*TeamMembershipDeleted) EventType() string    { return TypeTeamMembershipDeleted }
+func (*TeamPermissionCreated) EventType() string    { return TypeTeamPermissionCreated }
+func (*TeamPermissionDeleted) EventType() string    { return TypeTeamPermissionDeleted }
+func (*ProjectPermissionCreated) EventType() string { return TypeProjectPermissionCreated }
+func (*ProjectPermissionDeleted) EventType() string { return TypeProjectPermissionDeleted }
+func (*TestEvent) EventType() string                { return TypeStackTest }
+func (e *UnknownEvent) EventType() string           { return e.Type }
+
+// User is the data of user.created and user.updated, and what Stack's
+// server-side user object holds. Pointer fields are JSON null when unset.
+//
+// Stack keeps these invariants: IsRestricted == (RestrictedReason != nil);
+// the two RestrictedByAdmin strings are nil unless RestrictedByAdmin;
+// SelectedTeamID equals SelectedTeam.ID (or both are nil); the
+// PrimaryEmail booleans are false when PrimaryEmail is nil. This package
+// does not enforce them.
+//
+// Payloads from older self-hosted Stack servers lack the keys added since
+// (see the field comments); those fields are then zero, and the metadata
+// fields nil.
+type User struct {
+	ID                   string  `json:"id"`                     // a UUID
+	PrimaryEmail         *string `json:"primary_email"`          // nil: no primary email
+	PrimaryEmailVerified bool    `json:"primary_email_verified"` //
+	// PrimaryEmailAuthEnabled: the primary email can be used to sign in. Since 2024-10.
+	PrimaryEmailAuthEnabled bool    `json:"primary_email_auth_enabled"`
+	DisplayName             *string `json:"display_name"`     // at most 256 characters
+	SelectedTeam            *Team   `json:"selected_team"`    // the team the user has selected
+	SelectedTeamID          *string `json:"selected_team_id"` // equals SelectedTeam.ID
+	ProfileImageURL         *string `json:"profile_image_url"`
+	SignedUpAtMillis        int64   `json:"signed_up_at_millis"` // Unix milliseconds; see SignedUpAt
+	HasPassword             bool    `json:"has_password"`
+	OTPAuthEnabled          bool    `json:"otp_auth_enabled"`     // since 2024-10
+	PasskeyAuthEnabled      bool    `json:"passkey_auth_enabled"` // since 2024-10
+	// The three metadata fields hold the raw JSON value Stack sent: any
+	// value, or null (unset metadata is null, not {}). They are nil when the
+	// key was absent (client_read_only_metadata before 2024-08).
+	ClientMetadata         json.RawMessage `json:"client_metadata"`
+	ClientReadOnlyMetadata json.RawMessage `json:"client_read_only_metadata,omitzero"` // since 2024-08
+	ServerMetadata         json.RawMessage `json:"server_metadata"`
+	LastActiveAtMillis     int64           `json:"last_active_at_millis"` // Unix milliseconds; since 2024-09
+	IsAnonymous            bool            `json:"is_anonymous"`          // since 2025-03
+	IsRestricted           bool            `json:"is_restricted"`         // since 2026-01
+	// RestrictedReason says why the user is restricted; nil when not. Since 2026-01.
+	RestrictedReason *RestrictedReason `json:"restricted_reason"`
+	// RestrictedByAdmin: an administrator restricted the user. Since 2026-02.
+	RestrictedByAdmin               bool            `json:"restricted_by_admin"`
+	RestrictedByAdminReason         *string         `json:"restricted_by_admin_reason"`          // shown to the user; since 2026-02
+	RestrictedByAdminPrivateDetails *string         `json:"restricted_by_admin_private_details"` // for administrators only; since 2026-02
+	CountryCode                     *string         `json:"country_code"`                        // ISO 3166-1 alpha-2, upper case; since 2026-03
+	RiskScores                      RiskScores      `json:"risk_scores"`                         // since 2026-03
+	OAuthProviders                  []OAuthProvider `json:"oauth_providers"`                     // may be empty, never null
+	// AuthWithEmail is deprecated by Stack: it equals HasPassword || OTPAuthEnabled.
+	AuthWithEmail bool `json:"auth_with_email"`
+	// RequiresTOTPMFA is deprecated by Stack. Since 2024-08.
+	RequiresTOTPMFA bool `json:"requires_totp_mfa"`
+}
+
+// MarshalJSON encodes the user as Stack does. A nil OAuthProviders encodes
+// as [], since Stack never sends null there; everything else is encoded as
+// the struct tags say.
+func (u User) MarshalJSON() ([]byte, error) {
+	type plain User // without this method
+	p := plain(u)
+	if p.OAuthProviders == nil {
+		p.OAuthProviders = []OAuthProvider{}
+	}
+	return json.Marshal(p)
+}
+
+// SignedUpAt is SignedUpAtMillis as a time.Time.
+func (u *User) SignedUpAt() time.Time { return time.UnixMilli(u.SignedUpAtMillis) }
+
+// LastActiveAt is LastActiveAtMillis as a time.Time (the Unix epoch when an
+// older Stack server did not send it).
+func (u *User) LastActiveAt() time.Time { return time.UnixMilli(u.LastActiveAtMillis) }
+
+// RestrictedReason says why a user is restricted.
+type RestrictedReason struct {
+	// Type is one of the RestrictedReason constants; Stack may add others.
+	Type string `json:"type"`
+}
+
+// The values of RestrictedReason.Type.
+const (
+	RestrictedAnonymous                 = "anonymous"                   // an anonymous user
+	RestrictedEmailNotVerified          = "email_not_verified"          // the project requires a verified email
+	RestrictedRestrictedByAdministrator = "restricted_by_administrator" // see User.RestrictedByAdminReason
+)
+
+// RiskScores are Stack's risk assessments of a user.
+type RiskScores struct {
+	SignUp SignUpRiskScores `json:"sign_up"`
+}
+
+// SignUpRiskScores are assessed at sign-up, each from 0 (no risk) to 100.
+type SignUpRiskScores struct {
+	Bot            int `json:"bot"`
+	FreeTrialAbuse int `json:"free_trial_abuse"`
+}
+
+// OAuthProvider is one OAuth account linked to a user.
+type OAuthProvider struct {
+	ID        string  `json:"id"`         // the provider config id: "github", "google", ...
+	AccountID string  `json:"account_id"` // the provider's own id of the account
+	Email     *string `json:"email"`      // nil when the provider gave none
+}
+
+// Team is the data of team.created and team.updated, and User.SelectedTeam.
+type Team struct {
+	ID              string  `json:"id"` // a UUID
+	DisplayName     string  `json:"display_name"`
+	ProfileImageURL *string `json:"profile_image_url"`
+	CreatedAtMillis int64   `json:"created_at_millis"` // Unix milliseconds; see CreatedAt
+	// Raw JSON values, as on User; nil when absent (before 2024-08), and
+	// then left out when encoding.
+	ClientMetadata         json.RawMessage `json:"client_metadata,omitzero"`
+	ClientReadOnlyMetadata json.RawMessage `json:"client_read_only_metadata,omitzero"`
+	ServerMetadata         json.RawMessage `json:"server_metadata,omitzero"`
+}
+
+// CreatedAt is CreatedAtMillis as a time.Time.
+func (t *Team) CreatedAt() time.Time { return time.UnixMilli(t.CreatedAtMillis) }
+
+// DeletedUser is the data of user.deleted.
+type DeletedUser struct {
+	ID string `json:"id"` // the user's UUID
+	// Teams are the teams the user belonged to; nil from Stack servers older
+	// than September 2024, which sent the id alone.
+	Teams []DeletedUserTeam `json:"teams,omitzero"`
+}
+
+// DeletedUserTeam is one team of a deleted user.
+type DeletedUserTeam struct {
+	ID string `json:"id"` // the team's UUID
+}
+
+// DeletedTeam is the data of team.deleted.
+type DeletedTeam struct {
+	ID string `json:"id"` // the team's UUID
+}
+
+// TeamMembership is the data of team_membership.created and .deleted.
+type TeamMembership struct {
+	TeamID string `json:"team_id"`
+	UserID string `json:"user_id"`
+}
+
+// TeamPermission is the data of team_permission.created and .deleted.
+type TeamPermission struct {
+	// ID is a permission id, not a UUID: one the project defines (such as
+	// PermissionTeamMember) or a system one starting with "$" (such as
+	// PermissionUpdateTeam). Ids match ^\$?[a-z0-9_:]+$.
+	ID     string `json:"id"`
+	UserID string `json:"user_id"`
+	TeamID string `json:"team_id"`
+}
+
+// ProjectPermission is the data of project_permission.created and .deleted.
+type ProjectPermission struct {
+	ID     string `json:"id"` // a permission id, as TeamPermission.ID
+	UserID string `json:"user_id"`
+}
+
+// Permission ids Stack creates by default. Projects define their own too;
+// system ids start with "$".
+const (
+	PermissionTeamMember    = "team_member"
+	PermissionTeamAdmin     = "team_admin"
+	PermissionUpdateTeam    = "$update_team"
+	PermissionDeleteTeam    = "$delete_team"
+	PermissionReadMembers   = "$read_members"
+	PermissionRemoveMembers = "$remove_members"
+	PermissionInviteMembers = "$invite_members"
+	PermissionManageAPIKeys = "$manage_api_keys"
+)
+
+// TestEventData is the data of stack.test.
+type TestEventData struct {
+	Message     string `json:"message"`
+	EndpointURL string `json:"endpointUrl"` // camelCase, unlike every other key
+}
