@@ -173,13 +173,13 @@ func (wh *Webhook) matchHMAC(id string, ts int64, payload []byte, signatures str
 	defer wh.macs.Put(s)
 	want := s.sign(id, ts, payload)
 	var enc [v1Base64Len]byte
-	var got [sha256.Size]byte
+	var got [sha256.Size + 1]byte // Decode may write DecodedLen(44) = 33 bytes
 	for sig := range eachSignature(signatures, "v1") {
 		if len(sig) != len(enc) {
 			continue
 		}
 		copy(enc[:], sig)
-		if n, err := b64.Decode(got[:], enc[:]); err == nil && n == len(got) && hmac.Equal(got[:], want[:]) {
+		if n, err := b64.Decode(got[:], enc[:]); err == nil && n == sha256.Size && hmac.Equal(got[:n], want[:]) {
 			return nil
 		}
 	}
@@ -191,20 +191,21 @@ func (wh *Webhook) matchHMAC(id string, ts int64, payload []byte, signatures str
 func (wh *Webhook) matchEd25519(id string, ts int64, payload []byte, signatures string) error {
 	var msg []byte
 	var enc [v1aBase64Len]byte
-	var got [64]byte
+	var got [64 + 2]byte // Decode may write DecodedLen(88) = 66 bytes
 	for sig := range eachSignature(signatures, "v1a") {
 		if len(sig) != len(enc) {
 			continue
 		}
 		copy(enc[:], sig)
-		if n, err := b64.Decode(got[:], enc[:]); err != nil || n != len(got) {
+		n, err := b64.Decode(got[:], enc[:])
+		if err != nil || n != 64 {
 			continue
 		}
 		if msg == nil {
 			msg = make([]byte, 0, len(id)+22+len(payload))
 			msg = append(append(append(append(append(msg, id...), '.'), strconv.FormatInt(ts, 10)...), '.'), payload...)
 		}
-		if wh.verifyEd25519(wh.publicKey, msg, got[:]) {
+		if wh.verifyEd25519(wh.publicKey, msg, got[:n]) {
 			return nil
 		}
 	}

@@ -27,7 +27,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	svix "github.com/svix/svix-webhooks/go"
+	"github.com/stackwebhook/stackwebhook/fuzz/official"
 )
 
 type vectorCase struct {
@@ -96,54 +96,16 @@ func check(err error) {
 	}
 }
 
-// goVerdict is the official Go library's verdict at the case's clock. The
-// library reads the wall clock, so its tolerance rule is applied here at
-// now_ms exactly as webhook.go v1.44.0 writes it (verifyTimestamp), between
-// its header checks and its signature check, which VerifyIgnoringTimestamp
-// performs.
+// goVerdict is the official Go library's verdict at the case's clock: see
+// package official for how its wall-clock tolerance rule is applied.
 func goVerdict(c vectorCase) string {
-	wh, err := svix.NewWebhook(c.Secret)
-	if err != nil {
-		return "invalid_secret"
-	}
 	h := http.Header{}
 	for k, v := range c.Headers {
 		h.Set(k, v)
 	}
 	body, err := base64.StdEncoding.DecodeString(c.Body)
 	check(err)
-	sigErr := wh.VerifyIgnoringTimestamp(body, h)
-	if sigErr != nil {
-		switch sigErr.Error() {
-		case "Missing Required Headers":
-			return "missing_headers"
-		case "Invalid Signature Headers":
-			return "invalid_headers"
-		}
-	}
-	// The header selection and tolerance rule of webhook.go v1.44.0.
-	tsHeader := h.Get("svix-timestamp")
-	if h.Get("svix-id") == "" || h.Get("svix-signature") == "" || tsHeader == "" {
-		tsHeader = h.Get("webhook-timestamp")
-	}
-	timeInt, err := strconv.ParseInt(tsHeader, 10, 64)
-	check(err)
-	timestamp := time.Unix(timeInt, 0)
-	now := time.UnixMilli(c.NowMs)
-	tolerance := 5 * time.Minute
-	if now.Sub(timestamp) > tolerance {
-		return "too_old"
-	}
-	if timestamp.Unix() > now.Add(tolerance).Unix() {
-		return "too_new"
-	}
-	if sigErr != nil {
-		if sigErr.Error() == "No matching signature found" {
-			return "no_match"
-		}
-		panic("unexpected error from svix: " + sigErr.Error())
-	}
-	return "ok"
+	return official.Verdict(c.Secret, h, body, time.UnixMilli(c.NowMs))
 }
 
 // --- building blocks ---
@@ -175,11 +137,7 @@ func randNow() int64 { return (1_600_000_000 + rng.Int64N(300_000_000)) * 1000 }
 
 // sign is the official Go library's v1 signature of body.
 func sign(key []byte, id string, ts int64, body []byte) string {
-	wh, err := svix.NewWebhookRaw(key)
-	check(err)
-	s, err := wh.Sign(id, time.Unix(ts, 0), body)
-	check(err)
-	return s
+	return official.Sign(key, id, ts, body)
 }
 
 func randBody() []byte {

@@ -1,0 +1,34 @@
+package stackwebhook
+
+import (
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// Inputs that once failed, each named after what it broke. The fuzz corpora
+// (fuzz/testdata/fuzz, testdata/fuzz) keep the raw inputs too.
+
+// FuzzDifferential, fuzz/testdata/fuzz/FuzzDifferential/6131e21a97d91ca0:
+// a 44-character signature with no padding decodes to 33 bytes, and Verify
+// decoded it into a 32-byte array: an index-out-of-range panic any sender
+// could trigger. The 88-character v1a entries had the same flaw.
+func TestRegressionUnpaddedSignatureOfCanonicalLength(t *testing.T) {
+	wh := pubWebhook(t)
+	ts := strconv.Itoa(pubTS)
+	for _, sig := range []string{strings.Repeat("0", 44), strings.Repeat("A", 43) + "B", strings.Repeat("/", 44)} {
+		assert.NotPanics(t, func() {
+			assert.ErrorIs(t, wh.Verify([]byte(pubBody), svixSet(pubID, ts, "v1,"+sig)), ErrNoMatchingSignature)
+		})
+	}
+	pub, err := NewWebhookPublicKey("whpk_1SiA4o9hyqTCpIqC5V9HUakiiaeACeqfZTInDBbOir4=", at(pubTS, 0))
+	require.NoError(t, err)
+	for _, sig := range []string{strings.Repeat("0", 88), strings.Repeat("A", 86) + "=B", strings.Repeat("+", 88)} {
+		assert.NotPanics(t, func() {
+			assert.ErrorIs(t, pub.Verify([]byte(pubBody), svixSet(pubID, ts, "v1a,"+sig)), ErrNoMatchingSignature)
+		})
+	}
+}
