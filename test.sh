@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 STATICCHECK=honnef.co/go/tools/cmd/staticcheck@v0.8.2
-modules=(. bench testdata/generate)
+modules=(. bench fuzz testdata/generate)
 
 step() { printf '\n=== %s\n' "$*"; }
 
@@ -31,6 +31,9 @@ go test -count=1 ./...
 
 step "bench: tests (binary size) and every benchmark once"
 (cd bench && go test -count=1 ./... && go test -count=1 -run '^$' -bench . -benchtime 1x ./...)
+
+step "fuzz: seed corpora of every target, then a short real run of the differential target"
+(cd fuzz && go test -count=1 ./... && go test -run '^$' -fuzz '^FuzzDifferential$' -fuzztime "${FUZZTIME:-30s}" -fuzzminimizetime 5s -parallel 1 .)
 
 step "testdata/generate: builds"
 (cd testdata/generate && go build -o /dev/null .)
