@@ -62,7 +62,18 @@ type Webhook struct {
 // depends on the lengths of the inputs and on the number of entries, not on
 // the key or on how close a forged signature is.
 func (wh *Webhook) Verify(payload []byte, headers Headers) error {
-	return wh.verify(payload, headers, true)
+	if wh == nil {
+		return errNoKey
+	}
+	return wh.verify(payload, headers, wh.cfg.now, true)
+}
+
+// VerifyAt is Verify with the clock reading now instead of the Webhook's
+// clock, for callers that hold the time themselves (a C caller, a CLI
+// replaying a saved request with --now). now must come from a clock the
+// sender does not control, or the replay protection is gone.
+func (wh *Webhook) VerifyAt(payload []byte, headers Headers, now time.Time) error {
+	return wh.verify(payload, headers, func() time.Time { return now }, true)
 }
 
 // VerifyIgnoringTimestamp is Verify without the tolerance check: the
@@ -71,7 +82,7 @@ func (wh *Webhook) Verify(payload []byte, headers Headers) error {
 // A message it accepts may be a replay of one captured at any time in the
 // past. Use it only to re-check stored messages, and deduplicate on svix-id.
 func (wh *Webhook) VerifyIgnoringTimestamp(payload []byte, headers Headers) error {
-	return wh.verify(payload, headers, false)
+	return wh.verify(payload, headers, nil, false)
 }
 
 // Sign returns the "v1,<base64>" signature entry of payload under this
@@ -94,7 +105,8 @@ func (wh *Webhook) Sign(msgID string, timestamp time.Time, payload []byte) (stri
 	return string(out[:]), nil
 }
 
-func (wh *Webhook) verify(payload []byte, headers Headers, checkTime bool) error {
+// verify runs every check; the tolerance one only if checkTime, with clock.
+func (wh *Webhook) verify(payload []byte, headers Headers, clock func() time.Time, checkTime bool) error {
 	if wh == nil || (wh.macs == nil && wh.publicKey == nil) {
 		return errNoKey
 	}
@@ -107,7 +119,7 @@ func (wh *Webhook) verify(payload []byte, headers Headers, checkTime bool) error
 		return errBadTimestamp
 	}
 	if checkTime {
-		if err := wh.checkTimestamp(ts); err != nil {
+		if err := wh.checkTimestamp(ts, clock().Unix()); err != nil {
 			return err
 		}
 	}
@@ -131,10 +143,10 @@ func readHeaders(h Headers) (id, timestamp, signatures string, ok bool) {
 	return id, timestamp, signatures, id != "" && timestamp != "" && signatures != ""
 }
 
-// checkTimestamp applies the tolerance both ways at the clock's whole second:
-// too old if now-ts > tolerance, too new if ts-now > tolerance.
-func (wh *Webhook) checkTimestamp(ts int64) error {
-	now, tol := wh.cfg.now().Unix(), wh.cfg.toleranceSeconds()
+// checkTimestamp applies the tolerance both ways at the clock's whole second
+// now: too old if now-ts > tolerance, too new if ts-now > tolerance.
+func (wh *Webhook) checkTimestamp(ts, now int64) error {
+	tol := wh.cfg.toleranceSeconds()
 	if exceeds(now, ts, tol) {
 		return errTooOld
 	}

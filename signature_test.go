@@ -156,6 +156,14 @@ func TestToleranceBoundaries(t *testing.T) {
 				assert.ErrorIs(t, err, tc.want)
 			}
 			assert.NoError(t, wh.VerifyIgnoringTimestamp(body, h), "no tolerance check")
+			// VerifyAt uses its own clock, not the Webhook's.
+			offClock := pubWebhook(t, WithTolerance(tc.tolerance), at(0, 0))
+			err = offClock.VerifyAt(body, h, time.Unix(tc.sec, tc.nsec))
+			if tc.want == nil {
+				assert.NoError(t, err, "VerifyAt")
+			} else {
+				assert.ErrorIs(t, err, tc.want, "VerifyAt")
+			}
 		})
 	}
 }
@@ -394,6 +402,7 @@ func TestVerifyAllocatesNothing(t *testing.T) {
 			}
 		})
 		assert.Zero(t, allocs, "Verify of %d bytes", size)
+		assert.Zero(t, testing.AllocsPerRun(20, func() { _ = wh.VerifyAt(body, h, time.Unix(pubTS, 0)) }), "VerifyAt")
 		failing := testing.AllocsPerRun(20, func() { _ = wh.Verify(body[:size/2], h) })
 		assert.Zero(t, failing, "a failing Verify of %d bytes", size)
 	}
