@@ -7,6 +7,9 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 STATICCHECK=honnef.co/go/tools/cmd/staticcheck@v0.8.2
+WAZERO=github.com/tetratelabs/wazero/cmd/wazero@v1.12.0
+# The packages without cgo, which must build and pass everywhere.
+PURE_PACKAGES=.
 modules=(. bench fuzz testdata/generate)
 
 step() { printf '\n=== %s\n' "$*"; }
@@ -23,11 +26,20 @@ for m in "${modules[@]}"; do
 	(cd "$m" && go vet ./... && go run "$STATICCHECK" ./...)
 done
 
-step "root module: tests under -race"
+step "root module: tests under -race (includes capi: the C and Python ABI tests)"
 go test -race -count=1 ./...
 
 step "root module: tests without instrumentation (allocation pins)"
 go test -count=1 ./...
+
+step "constrained builds: wasip1/wasm tests under wazero, 386 tests, arm build (CGO_ENABLED=0)"
+tools=$(mktemp -d)
+trap 'rm -rf "$tools"' EXIT
+GOBIN="$tools" go install "$WAZERO"
+PATH="$tools:$PATH" GOWASIRUNTIME=wazero GOOS=wasip1 GOARCH=wasm \
+	go test -count=1 -exec "$(go env GOROOT)/lib/wasm/go_wasip1_wasm_exec" $PURE_PACKAGES
+GOARCH=386 CGO_ENABLED=0 go test -count=1 $PURE_PACKAGES
+GOARCH=arm GOARM=7 CGO_ENABLED=0 go vet $PURE_PACKAGES
 
 step "bench: tests (binary size) and every benchmark once"
 (cd bench && go test -count=1 ./... && go test -count=1 -run '^$' -bench . -benchtime 1x ./...)

@@ -1,0 +1,111 @@
+/*
+ * stackwebhook.h: the C ABI of stackwebhook, a verifier of Svix (Standard
+ * Webhooks) signatures for the webhooks Stack Auth sends.
+ *
+ * Build the library with Go:
+ *   go build -buildmode=c-shared  -o libstackwebhook.so ./capi
+ *   go build -buildmode=c-archive -o libstackwebhook.a  ./capi
+ *
+ * Rules every function follows:
+ *   - Strings are NUL-terminated byte strings; any bytes are accepted.
+ *   - No function keeps any pointer it is given after it returns.
+ *   - A NULL pointer never crashes: it yields a status (a NULL or empty
+ *     header value means the header is missing).
+ *   - Every function is safe to call from several threads at once,
+ *     including on one handle.
+ *
+ * This header is hand-written and stable; it is not the one cgo generates.
+ */
+#ifndef STACKWEBHOOK_H
+#define STACKWEBHOOK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Status codes. Each verification failure has its own code, in the order
+ * the checks run: headers, timestamp syntax, tolerance, signature. */
+enum {
+  STACKWEBHOOK_OK = 0,
+  STACKWEBHOOK_ERR_INVALID_SECRET = 1,         /* secret or public key empty or malformed */
+  STACKWEBHOOK_ERR_MISSING_HEADERS = 2,        /* id, timestamp or signature missing or empty */
+  STACKWEBHOOK_ERR_INVALID_HEADERS = 3,        /* timestamp is not a base-10 integer */
+  STACKWEBHOOK_ERR_TIMESTAMP_TOO_OLD = 4,      /* older than the tolerance: replay, or clock skew */
+  STACKWEBHOOK_ERR_TIMESTAMP_TOO_NEW = 5,      /* newer than the tolerance: clock skew */
+  STACKWEBHOOK_ERR_NO_MATCHING_SIGNATURE = 6,  /* wrong secret, or id/timestamp/body changed */
+  STACKWEBHOOK_ERR_INVALID_PAYLOAD = 7,        /* signed, but not a Stack webhook payload */
+  STACKWEBHOOK_ERR_INVALID_ARGUMENT = 8,       /* NULL where a value is needed, bad handle, bad option */
+  STACKWEBHOOK_ERR_BUFFER_TOO_SMALL = 9        /* the output buffer is too small: see *needed */
+};
+
+/* A Webhook held by the library: an opaque number, never a pointer. 0 is
+ * never a valid handle. A freed handle is never reused. */
+typedef uint64_t stackwebhook_handle;
+
+/* One call: decode the secret, check the three header values (NULL or "" =
+ * missing) against the payload. now_unix is the clock in Unix seconds; 0
+ * means the system clock. Never retains any pointer. A NULL payload is the
+ * empty payload if payload_len is 0, and STACKWEBHOOK_ERR_INVALID_ARGUMENT
+ * otherwise. The tolerance is 300 seconds. */
+int stackwebhook_verify(const char *secret, const char *msg_id, const char *timestamp,
+                        const char *signature, const unsigned char *payload, size_t payload_len,
+                        long long now_unix);
+
+/* A short English description of a status code: static text, never NULL
+ * (an unknown code has its own text). Never free it. */
+const char *stackwebhook_status_string(int status);
+
+/* Creates a handle that verifies v1 (HMAC-SHA256) signatures with secret,
+ * "whsec_" followed by base64, for callers that verify many messages with
+ * one secret. tolerance_seconds is how far a timestamp may be from the
+ * clock either way; 0 selects the default of 300 seconds; a negative value
+ * is STACKWEBHOOK_ERR_INVALID_ARGUMENT. On success *out holds the handle;
+ * release it with stackwebhook_free. */
+int stackwebhook_new(const char *secret, long long tolerance_seconds, stackwebhook_handle *out);
+
+/* As stackwebhook_new, for "whpk_" followed by the base64 of a 32-byte
+ * ed25519 public key: the handle verifies v1a signatures and cannot sign. */
+int stackwebhook_new_public_key(const char *public_key, long long tolerance_seconds,
+                                stackwebhook_handle *out);
+
+/* Releases a handle. STACKWEBHOOK_ERR_INVALID_ARGUMENT if it is not a live
+ * handle (0, never created, or already freed). */
+int stackwebhook_free(stackwebhook_handle handle);
+
+/* stackwebhook_verify with a handle's key and tolerance. */
+int stackwebhook_handle_verify(stackwebhook_handle handle, const char *msg_id,
+                               const char *timestamp, const char *signature,
+                               const unsigned char *payload, size_t payload_len,
+                               long long now_unix);
+
+/* Writes the "v1,<base64>" signature of payload for msg_id at timestamp
+ * (Unix seconds) into out, NUL-terminated, as a Svix sender puts it in
+ * svix-signature. *needed (if not NULL) receives the size out must have,
+ * terminator included (48). If out_size is smaller, nothing is written and
+ * STACKWEBHOOK_ERR_BUFFER_TOO_SMALL is returned. A public-key handle gives
+ * STACKWEBHOOK_ERR_INVALID_SECRET. */
+int stackwebhook_sign(stackwebhook_handle handle, const char *msg_id, long long timestamp,
+                      const unsigned char *payload, size_t payload_len, char *out,
+                      size_t out_size, size_t *needed);
+
+/* stackwebhook_handle_verify, then decodes the payload as a Stack webhook
+ * and writes its event type ("user.created", ...; any type Stack sends,
+ * known or not) into type_out, NUL-terminated. *needed (if not NULL)
+ * receives the size type_out must have, terminator included. A signed body
+ * that is not a Stack payload gives STACKWEBHOOK_ERR_INVALID_PAYLOAD. If
+ * type_size is too small, nothing is written and
+ * STACKWEBHOOK_ERR_BUFFER_TOO_SMALL is returned: the message did verify. */
+int stackwebhook_verify_event(stackwebhook_handle handle, const char *msg_id,
+                              const char *timestamp, const char *signature,
+                              const unsigned char *payload, size_t payload_len,
+                              long long now_unix, char *type_out, size_t type_size,
+                              size_t *needed);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* STACKWEBHOOK_H */
