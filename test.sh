@@ -9,7 +9,7 @@ cd "$(dirname "$0")"
 STATICCHECK=honnef.co/go/tools/cmd/staticcheck@v0.8.2
 WAZERO=github.com/tetratelabs/wazero/cmd/wazero@v1.12.0
 # The packages without cgo, which must build and pass everywhere.
-PURE_PACKAGES=". ./receiver ./stackwebhooktest"
+PURE_PACKAGES=". ./receiver ./stackwebhooktest ./cmd/stackwebhook"
 modules=(. bench fuzz testdata/generate)
 
 step() { printf '\n=== %s\n' "$*"; }

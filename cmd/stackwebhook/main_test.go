@@ -1,0 +1,186 @@
+package main
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+type result struct {
+	code           int
+	stdout, stderr string
+}
+
+func cmd(stdin string, env map[string]string, args ...string) result {
+	var out, errOut bytes.Buffer
+	code := run(args, strings.NewReader(stdin), &out, &errOut, func(k string) string { return env[k] })
+	return result{code, out.String(), errOut.String()}
+}
+
+// officialEvent is an event case of testdata/vectors.json: signed by the
+// official svix Go library.
+type officialEvent struct {
+	secret, id, ts, sig, body string
+	nowSec                    int64
+}
+
+func loadOfficialEvent(t *testing.T, kind string) officialEvent {
+	data, err := os.ReadFile("../../testdata/vectors.json")
+	require.NoError(t, err)
+	var corpus struct {
+		Cases []struct {
+			Kind, Secret string
+			Headers      map[string]string
+			Body         string `json:"body_b64"`
+			NowMs        int64  `json:"now_ms"`
+		}
+	}
+	require.NoError(t, json.Unmarshal(data, &corpus))
+	for _, c := range corpus.Cases {
+		if c.Kind == kind {
+			body, err := base64.StdEncoding.DecodeString(c.Body)
+			require.NoError(t, err)
+			return officialEvent{c.Secret, c.Headers["svix-id"], c.Headers["svix-timestamp"], c.Headers["svix-signature"], string(body), c.NowMs / 1000}
+		}
+	}
+	t.Fatalf("no case %s", kind)
+	return officialEvent{}
+}
+
+func (e officialEvent) args(extra ...string) []string {
+	return append([]string{"verify", "-secret", e.secret, "-id", e.id, "-timestamp", e.ts, "-signature", e.sig, "-now", fmt.Sprint(e.nowSec)}, extra...)
+}
+
+func TestSample(t *testing.T) {
+	r := cmd("", nil)
+	assert.Equal(t, 0, r.code, r.stderr)
+	assert.Contains(t, r.stdout, "verified")
+	assert.Contains(t, r.stdout, "user.deleted")
+}
+
+func TestVerifyOfficialEvent(t *testing.T) {
+	e := loadOfficialEvent(t, "event_user.updated-oauth-and-team")
+	r := cmd(e.body, nil, e.args()...)
+	assert.Equal(t, 0, r.code, r.stderr)
+	assert.Equal(t, "verified: user.updated (svix-id "+e.id+")\n", r.stdout)
+
+	// The secret from the environment, the body from a file.
+	file := filepath.Join(t.TempDir(), "body.json")
+	require.NoError(t, os.WriteFile(file, []byte(e.body), 0o600))
+	args := []string{"verify", "-id", e.id, "-timestamp", e.ts, "-signature", e.sig, "-now", fmt.Sprint(e.nowSec), "-body", file}
+	r = cmd("", map[string]string{"STACK_WEBHOOK_SECRET": e.secret}, args...)
+	assert.Equal(t, 0, r.code, r.stderr)
+}
+
+func TestVerifySavedRequest(t *testing.T) {
+	e := loadOfficialEvent(t, "event_team.created")
+	raw := fmt.Sprintf("POST /webhooks/stack HTTP/1.1\r\nHost: example.com\r\nContent-Type: application/json\r\nContent-Length: %d\r\nsvix-id: %s\r\nsvix-timestamp: %s\r\nsvix-signature: %s\r\n\r\n%s",
+		len(e.body), e.id, e.ts, e.sig, e.body)
+	file := filepath.Join(t.TempDir(), "request.http")
+	require.NoError(t, os.WriteFile(file, []byte(raw), 0o600))
+	r := cmd("", nil, "verify", "-secret", e.secret, "-request", file, "-now", fmt.Sprint(e.nowSec))
+	assert.Equal(t, 0, r.code, r.stderr)
+	assert.Contains(t, r.stdout, "verified: team.created")
+
+	// A saved request checked now, long after: the tolerance, and how to check it anyway.
+	ts, err := strconv.ParseInt(e.ts, 10, 64)
+	require.NoError(t, err)
+	r = cmd("", nil, "verify", "-secret", e.secret, "-request", file, "-now", fmt.Sprint(ts+3600))
+	assert.Equal(t, 1, r.code)
+	assert.Contains(t, r.stderr, "signed 1h0m0s before this clock")
+	assert.Contains(t, r.stderr, "-now "+e.ts)
+}
+
+func TestExplanations(t *testing.T) {
+	e := loadOfficialEvent(t, "event_team_membership.created")
+	compact := loadOfficialEvent(t, "example_event") // signed as compact JSON
+	var indented bytes.Buffer
+	require.NoError(t, json.Indent(&indented, []byte(compact.body), "", "  "))
+
+	for _, tc := range []struct {
+		name  string
+		stdin string
+		args  []string
+		want  []string
+	}{
+		{"trailing newline added", e.body + "\n", e.args(), []string{"check failed: the signature", "without its trailing line break"}},
+		{"JSON re-indented", indented.String(), compact.args(), []string{"as compact JSON", "re-indented"}},
+		{"wrong secret", e.body, append(e.args(), "-secret", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"), []string{"not this endpoint's", "fingerprint sha256:"}},
+		{"clock behind", e.body, append(e.args(), "-now", fmt.Sprint(mustInt(t, e.ts)-1000)), []string{"after this clock", "behind by about 16m40s"}},
+		{"far future", e.body, append(e.args(), "-timestamp", "9223372036854775807"), []string{"after this clock", "behind by about"}},
+		{"far past", e.body, append(e.args(), "-timestamp", "-9223372036854775808"), []string{"before this clock", "ahead by about"}},
+		{"no signature header", e.body, []string{"verify", "-secret", e.secret, "-id", e.id, "-timestamp", e.ts}, []string{"svix-signature     missing", "proxy"}},
+		{"milliseconds", e.body, append(e.args(), "-timestamp", e.ts+"000"), []string{"milliseconds"}},
+		{"secret with a line break", e.body, append(e.args(), "-secret", e.secret[:10]+"\n"+e.secret[10:]), []string{"white space"}},
+		{"public key as secret", e.body, append(e.args(), "-secret", "whpk_1SiA4o9hyqTCpIqC5V9HUakiiaeACeqfZTInDBbOir4="), []string{"-public-key"}},
+		{"no secret", e.body, []string{"verify", "-id", e.id}, []string{"STACK_WEBHOOK_SECRET"}},
+		{"only v1a entries", e.body, append(e.args(), "-signature", "v1a,AAAA"), []string{"no v1 (HMAC) entry"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := cmd(tc.stdin, nil, tc.args...)
+			assert.Equal(t, 1, r.code, r.stdout)
+			for _, w := range tc.want {
+				assert.Contains(t, r.stderr, w)
+			}
+			assert.NotContains(t, r.stderr, strings.TrimPrefix(e.secret, "whsec_"), "never print the secret")
+		})
+	}
+}
+
+func mustInt(t *testing.T, s string) int64 {
+	n, err := strconv.ParseInt(s, 10, 64)
+	require.NoError(t, err)
+	return n
+}
+
+func TestSignThenVerify(t *testing.T) {
+	const secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+	body := `{"type":"team.deleted","data":{"id":"t1"}}`
+	r := cmd(body, nil, "sign", "-secret", secret, "-id", "msg_cli", "-timestamp", "1700000000")
+	require.Equal(t, 0, r.code, r.stderr)
+	headers := map[string]string{}
+	for _, line := range strings.Split(strings.TrimSpace(r.stdout), "\n") {
+		k, v, ok := strings.Cut(line, ": ")
+		require.True(t, ok, line)
+		headers[k] = v
+	}
+	assert.Equal(t, "msg_cli", headers["svix-id"])
+	v := cmd(body, nil, "verify", "-secret", secret, "-id", headers["svix-id"], "-timestamp", headers["svix-timestamp"],
+		"-signature", headers["svix-signature"], "-now", "1700000000")
+	assert.Equal(t, 0, v.code, v.stderr)
+
+	c := cmd(body, nil, "sign", "-secret", secret, "-curl", "http://localhost:8080/hook")
+	assert.Equal(t, 0, c.code)
+	assert.Contains(t, c.stdout, "curl -X POST 'http://localhost:8080/hook'")
+	assert.Contains(t, c.stdout, "-H 'svix-signature: v1,")
+
+	bad := cmd(body, nil, "sign", "-secret", "whsec_")
+	assert.Equal(t, 2, bad.code)
+}
+
+func TestDecode(t *testing.T) {
+	r := cmd(`{"type":"team_membership.created","data":{"team_id":"t","user_id":"u"}}`, nil, "decode")
+	assert.Equal(t, 0, r.code, r.stderr)
+	assert.JSONEq(t, `{"type":"team_membership.created","data":{"team_id":"t","user_id":"u"}}`, r.stdout)
+	assert.Contains(t, r.stderr, "*stackwebhook.TeamMembershipCreated")
+
+	r = cmd(`{"type":"team.deleted","data":{}}`, nil, "decode")
+	assert.Equal(t, 1, r.code)
+	assert.Contains(t, r.stderr, "data.id: missing")
+}
+
+func TestUsage(t *testing.T) {
+	assert.Equal(t, 2, cmd("", nil, "frobnicate").code)
+	assert.Equal(t, 0, cmd("", nil, "help").code)
+	assert.Equal(t, 2, cmd("", nil, "verify", "-now", "yesterday").code)
+	assert.Equal(t, 2, cmd("", nil, "verify", "-request", "/nonexistent").code)
+}
