@@ -32,3 +32,17 @@ func TestRegressionUnpaddedSignatureOfCanonicalLength(t *testing.T) {
 		})
 	}
 }
+
+// FuzzVerify, testdata/fuzz/FuzzVerify/935de305936398f9: a timestamp that is
+// not an integer costs strconv's error (two allocations) and nothing more.
+func TestRegressionBadTimestampAllocationBound(t *testing.T) {
+	if testing.CoverMode() != "" || raceEnabled {
+		t.Skip("instrumented builds allocate")
+	}
+	wh, err := NewWebhook("00")
+	require.NoError(t, err)
+	h := HeaderMap{"svix-id": "0", "svix-timestamp": "A", "svix-signature": "0"}
+	body := []byte("0")
+	require.ErrorIs(t, wh.Verify(body, h), ErrInvalidHeaders)
+	assert.LessOrEqual(t, testing.AllocsPerRun(10, func() { _ = wh.Verify(body, h) }), 2.0)
+}

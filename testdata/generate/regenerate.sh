@@ -3,6 +3,6 @@
 set -eu
 cd "$(dirname "$0")"
 go run . -seed "${SEED:-1}" -out ../vectors.json
-npm install --no-audit --no-fund --silent
+npm ci --no-audit --no-fund --silent
 node verdicts.mjs ../vectors.json
 node v1a.mjs ../v1a.json
