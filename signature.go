@@ -65,7 +65,7 @@ func (wh *Webhook) Verify(payload []byte, headers Headers) error {
 	if wh == nil {
 		return errNoKey
 	}
-	return wh.verify(payload, headers, wh.cfg.now, true)
+	return wh.verify(payload, headers, wh.cfg.now)
 }
 
 // VerifyAt is Verify with the clock reading now instead of the Webhook's
@@ -73,7 +73,7 @@ func (wh *Webhook) Verify(payload []byte, headers Headers) error {
 // replaying a saved request with --now). now must come from a clock the
 // sender does not control, or the replay protection is gone.
 func (wh *Webhook) VerifyAt(payload []byte, headers Headers, now time.Time) error {
-	return wh.verify(payload, headers, func() time.Time { return now }, true)
+	return wh.verify(payload, headers, func() time.Time { return now })
 }
 
 // VerifyIgnoringTimestamp is Verify without the tolerance check: the
@@ -82,7 +82,7 @@ func (wh *Webhook) VerifyAt(payload []byte, headers Headers, now time.Time) erro
 // A message it accepts may be a replay of one captured at any time in the
 // past. Use it only to re-check stored messages, and deduplicate on svix-id.
 func (wh *Webhook) VerifyIgnoringTimestamp(payload []byte, headers Headers) error {
-	return wh.verify(payload, headers, nil, false)
+	return wh.verify(payload, headers, nil)
 }
 
 // Sign returns the "v1,<base64>" signature entry of payload under this
@@ -105,8 +105,8 @@ func (wh *Webhook) Sign(msgID string, timestamp time.Time, payload []byte) (stri
 	return string(out[:]), nil
 }
 
-// verify runs every check; the tolerance one only if checkTime, with clock.
-func (wh *Webhook) verify(payload []byte, headers Headers, clock func() time.Time, checkTime bool) error {
+// verify runs every check; the tolerance one at clock, unless clock is nil.
+func (wh *Webhook) verify(payload []byte, headers Headers, clock func() time.Time) error {
 	if wh == nil || (wh.macs == nil && wh.publicKey == nil) {
 		return errNoKey
 	}
@@ -118,7 +118,7 @@ func (wh *Webhook) verify(payload []byte, headers Headers, clock func() time.Tim
 	if err != nil {
 		return errBadTimestamp
 	}
-	if checkTime {
+	if clock != nil {
 		if err := wh.checkTimestamp(ts, clock().Unix()); err != nil {
 			return err
 		}
