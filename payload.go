@@ -21,6 +21,7 @@ type PayloadError struct {
 	Problem string // such as "expected string, got null" or "missing"
 }
 
+// Error says where and what: "stackwebhook: invalid payload: data.id: missing".
 func (e *PayloadError) Error() string {
 	if e.Path == "" {
 		return ErrInvalidPayload.Error() + ": " + e.Problem
@@ -28,6 +29,7 @@ func (e *PayloadError) Error() string {
 	return ErrInvalidPayload.Error() + ": " + e.Path + ": " + e.Problem
 }
 
+// Unwrap returns ErrInvalidPayload.
 func (e *PayloadError) Unwrap() error { return ErrInvalidPayload }
 
 func payloadError(path, problem string) error { return &PayloadError{Path: path, Problem: problem} }

@@ -111,20 +111,47 @@ type UnknownEvent struct {
 	Data json.RawMessage `json:"data"`
 }
 
-func (*UserCreated) EventType() string              { return TypeUserCreated }
-func (*UserUpdated) EventType() string              { return TypeUserUpdated }
-func (*UserDeleted) EventType() string              { return TypeUserDeleted }
-func (*TeamCreated) EventType() string              { return TypeTeamCreated }
-func (*TeamUpdated) EventType() string              { return TypeTeamUpdated }
-func (*TeamDeleted) EventType() string              { return TypeTeamDeleted }
-func (*TeamMembershipCreated) EventType() string    { return TypeTeamMembershipCreated }
-func (*TeamMembershipDeleted) EventType() string    { return TypeTeamMembershipDeleted }
-func (*TeamPermissionCreated) EventType() string    { return TypeTeamPermissionCreated }
-func (*TeamPermissionDeleted) EventType() string    { return TypeTeamPermissionDeleted }
+// EventType returns TypeUserCreated.
+func (*UserCreated) EventType() string { return TypeUserCreated }
+
+// EventType returns TypeUserUpdated.
+func (*UserUpdated) EventType() string { return TypeUserUpdated }
+
+// EventType returns TypeUserDeleted.
+func (*UserDeleted) EventType() string { return TypeUserDeleted }
+
+// EventType returns TypeTeamCreated.
+func (*TeamCreated) EventType() string { return TypeTeamCreated }
+
+// EventType returns TypeTeamUpdated.
+func (*TeamUpdated) EventType() string { return TypeTeamUpdated }
+
+// EventType returns TypeTeamDeleted.
+func (*TeamDeleted) EventType() string { return TypeTeamDeleted }
+
+// EventType returns TypeTeamMembershipCreated.
+func (*TeamMembershipCreated) EventType() string { return TypeTeamMembershipCreated }
+
+// EventType returns TypeTeamMembershipDeleted.
+func (*TeamMembershipDeleted) EventType() string { return TypeTeamMembershipDeleted }
+
+// EventType returns TypeTeamPermissionCreated.
+func (*TeamPermissionCreated) EventType() string { return TypeTeamPermissionCreated }
+
+// EventType returns TypeTeamPermissionDeleted.
+func (*TeamPermissionDeleted) EventType() string { return TypeTeamPermissionDeleted }
+
+// EventType returns TypeProjectPermissionCreated.
 func (*ProjectPermissionCreated) EventType() string { return TypeProjectPermissionCreated }
+
+// EventType returns TypeProjectPermissionDeleted.
 func (*ProjectPermissionDeleted) EventType() string { return TypeProjectPermissionDeleted }
-func (*TestEvent) EventType() string                { return TypeStackTest }
-func (e *UnknownEvent) EventType() string           { return e.Type }
+
+// EventType returns TypeStackTest.
+func (*TestEvent) EventType() string { return TypeStackTest }
+
+// EventType returns the payload's "type".
+func (e *UnknownEvent) EventType() string { return e.Type }
 
 // User is the data of user.created and user.updated, and what Stack's
 // server-side user object holds. Pointer fields are JSON null when unset.
