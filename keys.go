@@ -7,7 +7,6 @@ import (
 	"encoding/base64"
 	"strings"
 	"sync"
-	"time"
 )
 
 // The prefixes Svix puts in front of the base64 of a key. Both are optional
@@ -97,7 +96,3 @@ func decodeBase64(s string) ([]byte, bool) {
 	b, err := enc.DecodeString(s)
 	return b, err == nil
 }
-
-// toleranceSeconds is the tolerance in whole seconds: timestamps are whole
-// seconds, so now-ts > d holds exactly when now-ts > floor(d/1s).
-func (c config) toleranceSeconds() int64 { return int64(c.tolerance / time.Second) }

@@ -51,6 +51,10 @@ func WithClock(now func() time.Time) Option {
 	}
 }
 
+// toleranceSeconds is the tolerance in whole seconds: timestamps are whole
+// seconds, so now-ts > d holds exactly when now-ts > floor(d/1s).
+func (c config) toleranceSeconds() int64 { return int64(c.tolerance / time.Second) }
+
 func (c *config) setErr(err error) {
 	if c.err == nil {
 		c.err = err

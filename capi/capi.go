@@ -28,19 +28,20 @@ func main() {} // required by -buildmode=c-shared and c-archive
 
 // The status codes of stackwebhook.h.
 const (
-	statusOK                   = 0
-	statusInvalidSecret        = 1
-	statusMissingHeaders       = 2
-	statusInvalidHeaders       = 3
-	statusTimestampTooOld      = 4
-	statusTimestampTooNew      = 5
-	statusNoMatchingSignature  = 6
-	statusInvalidPayload       = 7
-	statusInvalidArgument      = 8
-	statusBufferTooSmall       = 9
-	signatureSize              = 3 + 44 + 1 // "v1," + base64 of 32 bytes + NUL
-	defaultToleranceForCallers = 0          // tolerance_seconds 0: stackwebhook.DefaultTolerance
+	statusOK                  = 0
+	statusInvalidSecret       = 1
+	statusMissingHeaders      = 2
+	statusInvalidHeaders      = 3
+	statusTimestampTooOld     = 4
+	statusTimestampTooNew     = 5
+	statusNoMatchingSignature = 6
+	statusInvalidPayload      = 7
+	statusInvalidArgument     = 8
+	statusBufferTooSmall      = 9
 )
+
+// defaultTolerance is the tolerance_seconds that selects stackwebhook.DefaultTolerance.
+const defaultTolerance = 0
 
 // status maps an error of the library onto its status code.
 func status(err error) C.int {
@@ -152,7 +153,7 @@ func newHandle(make func(key string, opts ...stackwebhook.Option) (*stackwebhook
 		return statusInvalidArgument
 	}
 	var opts []stackwebhook.Option
-	if toleranceSeconds != defaultToleranceForCallers {
+	if toleranceSeconds != defaultTolerance {
 		tol := time.Duration(math.MaxInt64)
 		if int64(toleranceSeconds) <= math.MaxInt64/int64(time.Second) {
 			tol = time.Duration(toleranceSeconds) * time.Second
