@@ -86,3 +86,17 @@ func ExampleHeaderMap() {
 	fmt.Println(headers.Get("svix-id"))
 	// Output: msg_p5jXN8AQM9LWM0D4loKWxJek
 }
+
+func ExampleReadHeaders() {
+	// A stray svix-id beside a whole webhook-* set: Verify checks the
+	// webhook-* set, so that id is the message's idempotency key.
+	headers := stackwebhook.HeaderMap{
+		"svix-id":           "msg_stray",
+		"webhook-id":        "msg_1",
+		"webhook-timestamp": "1614265330",
+		"webhook-signature": "v1,...",
+	}
+	id, _, _, ok := stackwebhook.ReadHeaders(headers)
+	fmt.Println(id, ok)
+	// Output: msg_1 true
+}

@@ -1,7 +1,7 @@
 package stackwebhook
 
 // This file is the verifier, in the order a message flows through it:
-// Verify -> readHeaders -> parse the timestamp -> checkTimestamp ->
+// Verify -> ReadHeaders -> parse the timestamp -> checkTimestamp ->
 // matchHMAC (or matchEd25519) -> eachSignature. It imports neither net/http,
 // fmt, encoding/json nor reflect, so that it fits small builds and a C
 // shared library.
@@ -110,7 +110,7 @@ func (wh *Webhook) verify(payload []byte, headers Headers, clock func() time.Tim
 	if wh == nil || (wh.macs == nil && wh.publicKey == nil) {
 		return errNoKey
 	}
-	id, timestamp, signatures, ok := readHeaders(headers)
+	id, timestamp, signatures, ok := ReadHeaders(headers)
 	if !ok {
 		return errMissingHeaders
 	}
@@ -129,9 +129,12 @@ func (wh *Webhook) verify(payload []byte, headers Headers, clock func() time.Tim
 	return wh.matchHMAC(id, ts, payload, signatures)
 }
 
-// readHeaders returns the svix-* set if all three are non-empty, else the
-// webhook-* set if all three are non-empty, else ok == false.
-func readHeaders(h Headers) (id, timestamp, signatures string, ok bool) {
+// ReadHeaders returns the three header values Verify checks: the svix-* set
+// if all three are non-empty, else the webhook-* set if all three are
+// non-empty, else ok == false (Verify's ErrMissingHeaders). Use its id, not a
+// header read by hand, as the idempotency key of a verified message: when
+// the svix-* set is incomplete, Verify checks the webhook-* set's id.
+func ReadHeaders(h Headers) (id, timestamp, signatures string, ok bool) {
 	if h == nil {
 		return "", "", "", false
 	}
@@ -215,7 +218,8 @@ func (wh *Webhook) matchEd25519(id string, ts int64, payload []byte, signatures 
 		}
 		if msg == nil {
 			msg = make([]byte, 0, len(id)+22+len(payload))
-			msg = append(append(append(append(append(msg, id...), '.'), strconv.FormatInt(ts, 10)...), '.'), payload...)
+			msg = append(strconv.AppendInt(append(append(msg, id...), '.'), ts, 10), '.')
+			msg = append(msg, payload...)
 		}
 		if wh.verifyEd25519(wh.publicKey, msg, got[:n]) {
 			return nil
@@ -249,7 +253,7 @@ func eachSignature(header, version string) func(yield func(string) bool) {
 type macState struct {
 	mac     hash.Hash
 	scratch [128]byte
-	sum     [sha256.Size]byte
+	sum     [sha256.Size]byte // Sum's destination: a local array would escape through the interface
 }
 
 // sign returns HMAC(key, id "." ts "." payload). The id and timestamp go

@@ -109,7 +109,7 @@ func TestVectorsFromOfficialLibraries(t *testing.T) {
 
 		// Sign reproduces the official signature of every single-entry valid case.
 		if c.Kind == "valid" && !strings.Contains(c.Headers["svix-signature"]+c.Headers["webhook-signature"], " ") {
-			id, ts, sig, ok := readHeaders(h)
+			id, ts, sig, ok := ReadHeaders(h)
 			require.True(t, ok)
 			got, err := wh.Sign(id, unixOf(t, ts), body)
 			require.NoError(t, err)

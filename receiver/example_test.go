@@ -120,7 +120,9 @@ func ExampleHandler_usersTable() {
 	send("msg_2", &stackwebhook.UserCreated{Data: stackwebhook.User{ID: "u2"}})
 	send("msg_3", &stackwebhook.TeamMembershipCreated{Data: stackwebhook.TeamMembership{TeamID: "t1", UserID: "u1"}})
 	send("msg_4", &stackwebhook.UserUpdated{Data: stackwebhook.User{ID: "u2", DisplayName: &grace}})
-	send("msg_4", &stackwebhook.UserUpdated{Data: stackwebhook.User{ID: "u2"}}) // a retry of msg_4: ignored
+	// msg_4 again: Svix retries with the same id. (This body differs only so
+	// that the output shows it was not applied a second time.)
+	send("msg_4", &stackwebhook.UserUpdated{Data: stackwebhook.User{ID: "u2"}})
 	send("msg_5", &stackwebhook.TeamMembershipCreated{Data: stackwebhook.TeamMembership{TeamID: "t2", UserID: "u2"}})
 	send("msg_6", &stackwebhook.TeamMembershipDeleted{Data: stackwebhook.TeamMembership{TeamID: "t2", UserID: "u2"}})
 	fmt.Println(table)

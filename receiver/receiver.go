@@ -144,9 +144,8 @@ func payloadReason(err error) string {
 	return "invalid payload"
 }
 
+// messageID is the id Verify checks (or checked): the idempotency key.
 func messageID(r *http.Request) string {
-	if id := r.Header.Get(stackwebhook.HeaderSvixID); id != "" {
-		return id
-	}
-	return r.Header.Get(stackwebhook.HeaderWebhookID)
+	id, _, _, _ := stackwebhook.ReadHeaders(r.Header)
+	return id
 }

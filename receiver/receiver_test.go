@@ -195,6 +195,21 @@ func TestWebhookHeaderSetMessageID(t *testing.T) {
 	assert.Equal(t, s.headers["svix-id"], rec.id)
 }
 
+// When the svix-* set is incomplete, Verify checks the webhook-* set: the id
+// handed to fn must be the one that was verified, not a stray svix-id.
+func TestMessageIDIsTheVerifiedOne(t *testing.T) {
+	s := officialRequests(t, func(k string) bool { return k == "event_team.deleted" })[0]
+	r := httptest.NewRequest(http.MethodPost, "/", bytes.NewReader(s.body))
+	r.Header.Set("svix-id", "msg_stray")
+	r.Header.Set("webhook-id", s.headers["svix-id"])
+	r.Header.Set("webhook-timestamp", s.headers["svix-timestamp"])
+	r.Header.Set("webhook-signature", s.headers["svix-signature"])
+	var rec recorder
+	w := serve(receiver.Handler(s.webhook(t), rec.fn), r)
+	assert.Equal(t, http.StatusNoContent, w.Code)
+	assert.Equal(t, s.headers["svix-id"], rec.id)
+}
+
 func TestHandlerPanicsOnMisconfiguration(t *testing.T) {
 	wh, err := stackwebhook.NewWebhook("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")
 	require.NoError(t, err)

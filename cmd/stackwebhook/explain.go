@@ -162,18 +162,13 @@ func similarHeaders(h http.Header) []string {
 }
 
 func timestampHeader(h http.Header) string {
-	if h.Get(stackwebhook.HeaderSvixID) != "" && h.Get(stackwebhook.HeaderSvixTimestamp) != "" && h.Get(stackwebhook.HeaderSvixSignature) != "" {
-		return h.Get(stackwebhook.HeaderSvixTimestamp)
-	}
-	return h.Get(stackwebhook.HeaderWebhookTimestamp)
+	_, ts, _, _ := stackwebhook.ReadHeaders(h)
+	return ts
 }
 
 // signatureVersions counts the entries of the signature header by version.
 func signatureVersions(h http.Header) string {
-	sig := h.Get(stackwebhook.HeaderSvixSignature)
-	if h.Get(stackwebhook.HeaderSvixID) == "" || h.Get(stackwebhook.HeaderSvixTimestamp) == "" || sig == "" {
-		sig = h.Get(stackwebhook.HeaderWebhookSignature)
-	}
+	_, _, sig, _ := stackwebhook.ReadHeaders(h)
 	counts := map[string]int{}
 	for _, entry := range strings.Fields(sig) {
 		version, _, _ := strings.Cut(entry, ",")

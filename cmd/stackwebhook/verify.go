@@ -125,8 +125,6 @@ func parseNow(s string) (time.Time, error) {
 }
 
 func svixID(h http.Header) string {
-	if id := h.Get(stackwebhook.HeaderSvixID); id != "" {
-		return id
-	}
-	return h.Get(stackwebhook.HeaderWebhookID)
+	id, _, _, _ := stackwebhook.ReadHeaders(h)
+	return id
 }
