@@ -25,7 +25,9 @@ var (
 	// complete (a header that is present but empty counts as missing).
 	ErrMissingHeaders = errors.New("stackwebhook: missing required headers")
 
-	// ErrInvalidHeaders: the timestamp header is not a base-10 integer.
+	// ErrInvalidHeaders: the timestamp header is not a base-10 integer, or
+	// a HeaderMap holds one of the signature headers twice, in different
+	// letter cases.
 	ErrInvalidHeaders = errors.New("stackwebhook: invalid signature headers")
 
 	// ErrTimestampTooOld: the message was signed more than the tolerance ago.
@@ -56,17 +58,28 @@ func (e *detailError) Unwrap() error { return e.sentinel }
 func detail(sentinel error, text string) error { return &detailError{sentinel, text} }
 
 var (
-	errNoKey           = detail(ErrInvalidSecret, "the Webhook was not made by NewWebhook, NewWebhookRaw or NewWebhookPublicKey")
-	errMissingHeaders  = detail(ErrMissingHeaders, "need svix-id, svix-timestamp and svix-signature (or the three webhook-* headers), all non-empty")
-	errBadTimestamp    = detail(ErrInvalidHeaders, "the timestamp header is not a base-10 integer of Unix seconds")
-	errTooOld          = detail(ErrTimestampTooOld, "the timestamp is older than the tolerance allows (replay, or the receiver's clock is ahead)")
-	errTooNew          = detail(ErrTimestampTooNew, "the timestamp is further in the future than the tolerance allows (a clock is wrong)")
-	errNoMatch         = detail(ErrNoMatchingSignature, "no signature entry matches the id, timestamp and body under this key")
-	errSignWithPublic  = detail(ErrInvalidSecret, "a Webhook made from a public key can verify but not sign")
-	errNegativeTol     = detail(ErrInvalidOption, "WithTolerance: the tolerance must not be negative")
-	errNilClock        = detail(ErrInvalidOption, "WithClock: the clock must not be nil")
-	errEmptyKey        = detail(ErrInvalidSecret, "the key is empty: anyone could sign with it")
-	errSecretEncoding  = detail(ErrInvalidSecret, "the secret is not \"whsec_\" followed by standard base64")
-	errPublicKeyEncode = detail(ErrInvalidSecret, "the public key is not \"whpk_\" followed by standard base64")
-	errPublicKeyLength = detail(ErrInvalidSecret, "the public key is not 32 bytes long (an ed25519 public key)")
+	errNoKey          = detail(ErrInvalidSecret, "the Webhook was not made by NewWebhook, NewWebhookRaw or publickey.NewWebhook")
+	errMissingHeaders = detail(ErrMissingHeaders, "need svix-id, svix-timestamp and svix-signature (or the three webhook-* headers), all non-empty")
+	errBadTimestamp   = detail(ErrInvalidHeaders, "the timestamp header is not a base-10 integer of Unix seconds")
+	errTooOld         = detail(ErrTimestampTooOld, "the timestamp is older than the tolerance allows (replay, or the receiver's clock is ahead)")
+	errTooNew         = detail(ErrTimestampTooNew, "the timestamp is further in the future than the tolerance allows (a clock is wrong)")
+	errNoMatch        = detail(ErrNoMatchingSignature, "no signature entry matches the id, timestamp and body under this key")
+	errSignWithPublic = detail(ErrInvalidSecret, "a Webhook made from a public key can verify but not sign")
+	errNegativeTol    = detail(ErrInvalidOption, "WithTolerance: the tolerance must not be negative")
+	errNilClock       = detail(ErrInvalidOption, "WithClock: the clock must not be nil")
+	errEmptyKey       = detail(ErrInvalidSecret, "the key is empty: anyone could sign with it")
+	errSecretEncoding = detail(ErrInvalidSecret, "the secret is not \"whsec_\" followed by standard base64")
+	errKeyEncoding    = detail(ErrInvalidSecret, "the key is not standard base64 (padded or not, no white space)")
+	errNilV1a         = detail(ErrInvalidSecret, "NewWebhookV1a: the verify function is nil")
 )
+
+// errAmbiguousHeader names, for each of headerNames, the header a HeaderMap
+// holds twice.
+var errAmbiguousHeader = [len(headerNames)]error{
+	detail(ErrInvalidHeaders, "the HeaderMap holds svix-id twice, in different letter cases"),
+	detail(ErrInvalidHeaders, "the HeaderMap holds svix-timestamp twice, in different letter cases"),
+	detail(ErrInvalidHeaders, "the HeaderMap holds svix-signature twice, in different letter cases"),
+	detail(ErrInvalidHeaders, "the HeaderMap holds webhook-id twice, in different letter cases"),
+	detail(ErrInvalidHeaders, "the HeaderMap holds webhook-timestamp twice, in different letter cases"),
+	detail(ErrInvalidHeaders, "the HeaderMap holds webhook-signature twice, in different letter cases"),
+}

@@ -69,17 +69,6 @@ func ExampleNewWebhook() {
 	// <nil>
 }
 
-func ExampleNewWebhookPublicKey() {
-	wh, _ := stackwebhook.NewWebhookPublicKey("whpk_1SiA4o9hyqTCpIqC5V9HUakiiaeACeqfZTInDBbOir4=", exampleClock)
-	headers := stackwebhook.HeaderMap{
-		"svix-id":        exampleID,
-		"svix-timestamp": exampleTS,
-		"svix-signature": "v1a,hnO3f9T8Ytu9HwrXslvumlUpqtNVqkhqw/enGzPCXe5BdqzCInXqYXFymVJaA7AZdpXwVLPo3mNl8EM+m7TBAg==",
-	}
-	fmt.Println(wh.Verify([]byte(exampleBody), headers))
-	// Output: <nil>
-}
-
 func ExampleHeaderMap() {
 	// Header names from an AWS Lambda event or a C caller, in any case.
 	headers := stackwebhook.HeaderMap{"SVIX-ID": exampleID}

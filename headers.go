@@ -26,21 +26,46 @@ type Headers interface {
 
 // HeaderMap adapts a plain map of header names to values, as AWS Lambda
 // events, cgo callers and tests have them. Get matches the name in any letter
-// case: an exact key wins; otherwise, among keys that differ from the name
-// only in case, the smallest in byte order wins, so the answer never depends
-// on map iteration order.
+// case.
+//
+// A map can hold one name twice in different cases ("svix-id" and
+// "SVIX-ID"), which a real HTTP request cannot. Verify refuses such a map
+// with ErrInvalidHeaders when the name is one of the six it reads: otherwise
+// it could check one value while the handler reads the other.
 type HeaderMap map[string]string
 
-// Get returns the value stored under key in any letter case, or "".
+// Get returns the value stored under key in any letter case, or "". When
+// several keys match, the smallest in byte order wins, so the answer depends
+// neither on the case of key nor on map iteration order.
 func (m HeaderMap) Get(key string) string {
-	if v, ok := m[key]; ok {
-		return v
-	}
-	found, value := "", ""
+	found, value, ok := "", "", false
 	for k, v := range m {
-		if strings.EqualFold(k, key) && (found == "" || k < found) {
-			found, value = k, v
+		if strings.EqualFold(k, key) && (!ok || k < found) {
+			found, value, ok = k, v, true
 		}
 	}
 	return value
+}
+
+// ambiguity returns the error for the first of the six signature headers
+// that m holds under two keys equal but for case, or nil.
+func (m HeaderMap) ambiguity() error {
+	for i, name := range headerNames {
+		n := 0
+		for k := range m {
+			if len(k) == len(name) && strings.EqualFold(k, name) {
+				n++
+			}
+		}
+		if n > 1 {
+			return errAmbiguousHeader[i]
+		}
+	}
+	return nil
+}
+
+// headerNames are the six headers Verify reads, in errAmbiguousHeader's order.
+var headerNames = [...]string{
+	HeaderSvixID, HeaderSvixTimestamp, HeaderSvixSignature,
+	HeaderWebhookID, HeaderWebhookTimestamp, HeaderWebhookSignature,
 }

@@ -1,7 +1,6 @@
 package stackwebhook
 
 import (
-	"crypto/ed25519"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
@@ -53,33 +52,40 @@ func NewWebhookRaw(key []byte, opts ...Option) (*Webhook, error) {
 	}, nil
 }
 
-// NewWebhookPublicKey returns a Webhook that verifies v1a (ed25519)
-// signatures with publicKey: "whpk_" (optional) followed by the standard
-// base64 of a 32-byte ed25519 public key. It checks v1a entries only and
-// cannot Sign. A key that does not decode or is not 32 bytes is refused with
-// ErrInvalidSecret.
+// NewWebhookV1a returns a Webhook that checks v1a entries with verify,
+// which must report whether sig (64 bytes) is a valid signature of msg (the
+// signed content id "." timestamp "." body) under the sender's public key.
+// Header reading, the tolerance, the canonical base64 of each entry and the
+// MaxV1aSignatures bound are this package's, as for v1.
 //
-// No official Svix library verifies v1a yet; the byte layout of the signed
-// content is the same as v1's (id.timestamp.body), as the Svix server signs it.
-func NewWebhookPublicKey(publicKey string, opts ...Option) (*Webhook, error) {
-	key, ok := decodeBase64(strings.TrimPrefix(publicKey, PublicKeyPrefix))
-	if !ok {
-		return nil, errPublicKeyEncode
-	}
-	if len(key) != ed25519.PublicKeySize {
-		return nil, errPublicKeyLength
+// Use publickey.NewWebhook, which calls this with ed25519 and refuses weak
+// keys. It is a separate package, and this constructor takes a function,
+// because importing crypto/ed25519 at all links its code: programs that check
+// only HMAC signatures stay smaller. A nil verify is refused with
+// ErrInvalidSecret.
+func NewWebhookV1a(verify func(msg, sig []byte) bool, opts ...Option) (*Webhook, error) {
+	if verify == nil {
+		return nil, errNilV1a
 	}
 	cfg, err := newConfig(opts)
 	if err != nil {
 		return nil, err
 	}
-	return &Webhook{
-		publicKey: ed25519.PublicKey(key),
-		// Set here, not named in Verify, so that a program that never calls
-		// NewWebhookPublicKey does not link crypto/ed25519.
-		verifyEd25519: func(pub, msg, sig []byte) bool { return ed25519.Verify(pub, msg, sig) },
-		cfg:           cfg,
-	}, nil
+	return &Webhook{verifyV1a: verify, cfg: cfg}, nil
+}
+
+// DecodeKey returns the bytes of a key written as Svix writes them: prefix
+// (for example SecretPrefix or PublicKeyPrefix), optional, then the standard
+// base64 of the key, padded or not. White space, line breaks and the URL-safe
+// alphabet are refused with ErrInvalidSecret, so that every accepted string
+// means exactly one key. An empty key is returned as such: the constructors
+// decide whether it is acceptable.
+func DecodeKey(key, prefix string) ([]byte, error) {
+	b, ok := decodeBase64(strings.TrimPrefix(key, prefix))
+	if !ok {
+		return nil, errKeyEncoding
+	}
+	return b, nil
 }
 
 // decodeBase64 decodes the standard base64 alphabet, padded or unpadded. It

@@ -24,13 +24,6 @@ func TestRegressionUnpaddedSignatureOfCanonicalLength(t *testing.T) {
 			assert.ErrorIs(t, wh.Verify([]byte(pubBody), svixSet(pubID, ts, "v1,"+sig)), ErrNoMatchingSignature)
 		})
 	}
-	pub, err := NewWebhookPublicKey("whpk_1SiA4o9hyqTCpIqC5V9HUakiiaeACeqfZTInDBbOir4=", at(pubTS, 0))
-	require.NoError(t, err)
-	for _, sig := range []string{strings.Repeat("0", 88), strings.Repeat("A", 86) + "=B", strings.Repeat("+", 88)} {
-		assert.NotPanics(t, func() {
-			assert.ErrorIs(t, pub.Verify([]byte(pubBody), svixSet(pubID, ts, "v1a,"+sig)), ErrNoMatchingSignature)
-		})
-	}
 }
 
 // FuzzVerify, testdata/fuzz/FuzzVerify/935de305936398f9: a timestamp that is

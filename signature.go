@@ -2,7 +2,7 @@ package stackwebhook
 
 // This file is the verifier, in the order a message flows through it:
 // Verify -> ReadHeaders -> parse the timestamp -> checkTimestamp ->
-// matchHMAC (or matchEd25519) -> eachSignature. It imports neither net/http,
+// matchHMAC (or matchV1a) -> nextSignature. It imports neither net/http,
 // fmt, encoding/json nor reflect, so that it fits small builds and a C
 // shared library.
 
@@ -20,14 +20,16 @@ import (
 // Webhook checks the signatures of messages from one Svix endpoint. It is
 // immutable after construction and safe for concurrent use by any number of
 // goroutines. Build one with NewWebhook, NewWebhookRaw or
-// NewWebhookPublicKey, once, and reuse it: the zero value verifies nothing
+// publickey.NewWebhook, once, and reuse it: the zero value verifies nothing
 // (every call returns ErrInvalidSecret).
 type Webhook struct {
 	key  []byte     // the HMAC key; nil for a public-key Webhook
 	macs *sync.Pool // of *macState keyed with key: Verify allocates nothing
 
-	publicKey     []byte                          // ed25519 public key; nil for a secret
-	verifyEd25519 func(pub, msg, sig []byte) bool // ed25519.Verify
+	// verifyV1a checks one 64-byte v1a signature of a message; nil for a
+	// secret. Set by NewWebhookV1a, so that a program that checks only HMAC
+	// signatures links no ed25519 code.
+	verifyV1a func(msg, sig []byte) bool
 
 	cfg config
 }
@@ -40,7 +42,9 @@ type Webhook struct {
 // satisfies errors.Is with exactly one of ErrMissingHeaders,
 // ErrInvalidHeaders, ErrTimestampTooOld, ErrTimestampTooNew,
 // ErrNoMatchingSignature (checked in that order, as the official libraries
-// do) or ErrInvalidSecret (a Webhook not made by a constructor).
+// do) or ErrInvalidSecret (a Webhook not made by a constructor). A HeaderMap
+// that holds one of the six header names twice, in different letter cases,
+// is ambiguous and refused with ErrInvalidHeaders before anything else.
 //
 // The rules, for auditors:
 //   - Headers: svix-id, svix-timestamp and svix-signature; if any of them is
@@ -54,7 +58,9 @@ type Webhook struct {
 //     by single spaces; empty entries are skipped, and so is anything after a
 //     second comma ("v1,S,x" is checked as "v1,S"). A secret Webhook checks
 //     "v1" entries, a public-key Webhook "v1a" entries; other versions are
-//     skipped. An entry matches when it is the canonical padded base64 of the
+//     skipped. A public-key Webhook checks at most MaxV1aSignatures
+//     well-formed v1a entries and ignores the rest, so that a header full of
+//     them cannot cost more than a few ed25519 checks. An entry matches when it is the canonical padded base64 of the
 //     expected bytes, compared in constant time (hmac.Equal); any other
 //     spelling of the same bytes does not match.
 //
@@ -91,7 +97,7 @@ func (wh *Webhook) VerifyIgnoringTimestamp(payload []byte, headers Headers) erro
 // Webhook made from a public key cannot sign: ErrInvalidSecret.
 func (wh *Webhook) Sign(msgID string, timestamp time.Time, payload []byte) (string, error) {
 	if wh == nil || wh.macs == nil {
-		if wh != nil && wh.publicKey != nil {
+		if wh != nil && wh.verifyV1a != nil {
 			return "", errSignWithPublic
 		}
 		return "", errNoKey
@@ -107,8 +113,13 @@ func (wh *Webhook) Sign(msgID string, timestamp time.Time, payload []byte) (stri
 
 // verify runs every check; the tolerance one at clock, unless clock is nil.
 func (wh *Webhook) verify(payload []byte, headers Headers, clock func() time.Time) error {
-	if wh == nil || (wh.macs == nil && wh.publicKey == nil) {
+	if wh == nil || (wh.macs == nil && wh.verifyV1a == nil) {
 		return errNoKey
+	}
+	if m, isMap := headers.(HeaderMap); isMap {
+		if err := m.ambiguity(); err != nil {
+			return err
+		}
 	}
 	id, timestamp, signatures, ok := ReadHeaders(headers)
 	if !ok {
@@ -123,8 +134,8 @@ func (wh *Webhook) verify(payload []byte, headers Headers, clock func() time.Tim
 			return err
 		}
 	}
-	if wh.publicKey != nil {
-		return wh.matchEd25519(id, ts, payload, signatures)
+	if wh.verifyV1a != nil {
+		return wh.matchV1a(id, ts, payload, signatures)
 	}
 	return wh.matchHMAC(id, ts, payload, signatures)
 }
@@ -133,7 +144,9 @@ func (wh *Webhook) verify(payload []byte, headers Headers, clock func() time.Tim
 // if all three are non-empty, else the webhook-* set if all three are
 // non-empty, else ok == false (Verify's ErrMissingHeaders). Use its id, not a
 // header read by hand, as the idempotency key of a verified message: when
-// the svix-* set is incomplete, Verify checks the webhook-* set's id.
+// the svix-* set is incomplete, Verify checks the webhook-* set's id, and a
+// replayer can add a stray svix-id of their choosing beside a captured
+// delivery whose headers were renamed to webhook-*.
 func ReadHeaders(h Headers) (id, timestamp, signatures string, ok bool) {
 	if h == nil {
 		return "", "", "", false
@@ -189,8 +202,9 @@ func (wh *Webhook) matchHMAC(id string, ts int64, payload []byte, signatures str
 	want := s.sign(id, ts, payload)
 	var enc [v1Base64Len]byte
 	var got [sha256.Size + 1]byte // Decode may write DecodedLen(44) = 33 bytes
-	for sig := range eachSignature(signatures, "v1") {
-		if len(sig) != len(enc) {
+	for rest := signatures; rest != ""; {
+		var sig string
+		if sig, rest = nextSignature(rest, "v1"); len(sig) != len(enc) {
 			continue
 		}
 		copy(enc[:], sig)
@@ -201,14 +215,24 @@ func (wh *Webhook) matchHMAC(id string, ts int64, payload []byte, signatures str
 	return errNoMatch
 }
 
-// matchEd25519 checks v1a entries. crypto/ed25519 takes the message whole, so
+// MaxV1aSignatures is how many well-formed v1a entries (88 characters of
+// canonical base64) a public-key Webhook checks in one message; later ones
+// are ignored. Svix sends one, two while a key is rotated. Without a bound, a
+// 1 MiB header of v1a entries would cost about a second of CPU on ed25519
+// checks; an HMAC is cheap enough that v1 entries are all checked, as the
+// official libraries do.
+const MaxV1aSignatures = 4
+
+// matchV1a checks v1a entries. crypto/ed25519 takes the message whole, so
 // here, and only here, the signed content is assembled in one buffer.
-func (wh *Webhook) matchEd25519(id string, ts int64, payload []byte, signatures string) error {
+func (wh *Webhook) matchV1a(id string, ts int64, payload []byte, signatures string) error {
 	var msg []byte
 	var enc [v1aBase64Len]byte
 	var got [64 + 2]byte // Decode may write DecodedLen(88) = 66 bytes
-	for sig := range eachSignature(signatures, "v1a") {
-		if len(sig) != len(enc) {
+	checked := 0
+	for rest := signatures; rest != "" && checked < MaxV1aSignatures; {
+		var sig string
+		if sig, rest = nextSignature(rest, "v1a"); len(sig) != len(enc) {
 			continue
 		}
 		copy(enc[:], sig)
@@ -216,36 +240,36 @@ func (wh *Webhook) matchEd25519(id string, ts int64, payload []byte, signatures 
 		if err != nil || n != 64 {
 			continue
 		}
+		checked++
 		if msg == nil {
 			msg = make([]byte, 0, len(id)+22+len(payload))
 			msg = append(strconv.AppendInt(append(append(msg, id...), '.'), ts, 10), '.')
 			msg = append(msg, payload...)
 		}
-		if wh.verifyEd25519(wh.publicKey, msg, got[:n]) {
+		if wh.verifyV1a(msg, got[:n]) {
 			return nil
 		}
 	}
 	return errNoMatch
 }
 
-// eachSignature yields the signature part of every entry of the header whose
-// version is exactly version. Entries are separated by single spaces; empty
-// entries and entries without a comma are skipped; "v,S,rest" yields S.
-func eachSignature(header, version string) func(yield func(string) bool) {
-	return func(yield func(string) bool) {
-		for header != "" {
-			var entry string
-			entry, header, _ = strings.Cut(header, " ")
-			v, rest, ok := strings.Cut(entry, ",")
-			if !ok || v != version {
-				continue
-			}
-			sig, _, _ := strings.Cut(rest, ",")
-			if !yield(sig) {
-				return
-			}
+// nextSignature reads entries of the signature header up to and including
+// the next one whose version is exactly version, and returns its signature
+// part and what follows it; sig is "" when no such entry is left. Entries are
+// separated by single spaces; empty entries and entries without a comma are
+// skipped; "v,S,rest" gives S. (A plain function rather than an iterator:
+// under TinyGo an iterator's closure allocates on every call.)
+func nextSignature(header, version string) (sig, rest string) {
+	for header != "" {
+		var entry string
+		entry, header, _ = strings.Cut(header, " ")
+		v, after, ok := strings.Cut(entry, ",")
+		if ok && v == version {
+			sig, _, _ = strings.Cut(after, ",")
+			return sig, header
 		}
 	}
+	return "", ""
 }
 
 // macState is one keyed HMAC-SHA256 with its scratch space. Webhook keeps

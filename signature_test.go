@@ -246,18 +246,6 @@ func TestConstructorsRefuseBadKeys(t *testing.T) {
 		_, err := NewWebhookRaw(key)
 		assert.ErrorIs(t, err, ErrInvalidSecret)
 	}
-	for _, pub := range []string{
-		"", "whpk_", pubSecret, "whpk_1SiA4o9hyqTCpIqC5V9HUakiiaeACeqfZTInDBbOir4", // 32 bytes unpadded: accepted below
-		"whpk_AAAA", "whpk_1SiA4o9hyqTCpIqC5V9HUakiiaeACeqfZTInDBbOir4=\n",
-		"whpk_" + strings.Repeat("A", 88),
-	} {
-		_, err := NewWebhookPublicKey(pub)
-		if pub == "whpk_1SiA4o9hyqTCpIqC5V9HUakiiaeACeqfZTInDBbOir4" {
-			assert.NoError(t, err, "unpadded public key")
-			continue
-		}
-		assert.ErrorIs(t, err, ErrInvalidSecret, "NewWebhookPublicKey(%q)", pub)
-	}
 }
 
 func TestConstructorsAccept(t *testing.T) {
@@ -298,8 +286,10 @@ func TestInvalidOptions(t *testing.T) {
 	assert.ErrorIs(t, err, ErrInvalidOption)
 	_, err = NewWebhookRaw([]byte("k"), WithClock(nil))
 	assert.ErrorIs(t, err, ErrInvalidOption)
-	_, err = NewWebhookPublicKey("whpk_1SiA4o9hyqTCpIqC5V9HUakiiaeACeqfZTInDBbOir4=", WithTolerance(-1))
+	_, err = NewWebhookV1a(func(msg, sig []byte) bool { return false }, WithTolerance(-1))
 	assert.ErrorIs(t, err, ErrInvalidOption)
+	_, err = NewWebhookV1a(nil)
+	assert.ErrorIs(t, err, ErrInvalidSecret)
 	_, err = NewWebhook(pubSecret, nil) // a nil Option is ignored
 	assert.NoError(t, err)
 }
@@ -314,7 +304,7 @@ func TestUnusableWebhooks(t *testing.T) {
 		_, err := wh.Sign(pubID, time.Unix(pubTS, 0), nil)
 		assert.ErrorIs(t, err, ErrInvalidSecret)
 	}
-	pub, err := NewWebhookPublicKey("whpk_1SiA4o9hyqTCpIqC5V9HUakiiaeACeqfZTInDBbOir4=", at(pubTS, 0))
+	pub, err := NewWebhookV1a(func(msg, sig []byte) bool { return true }, at(pubTS, 0))
 	require.NoError(t, err)
 	_, err = pub.Sign(pubID, time.Unix(pubTS, 0), nil)
 	assert.ErrorIs(t, err, ErrInvalidSecret)
@@ -328,12 +318,78 @@ func TestHeaderMapGet(t *testing.T) {
 	assert.Equal(t, "b", m.Get("svix-timestamp"))
 	assert.Equal(t, "c", m.Get("SVIX-signature"))
 	assert.Equal(t, "", m.Get("webhook-id"))
-	assert.Equal(t, "1", m.Get("x"), "exact key wins")
-	assert.Equal(t, "2", m.Get("X"), "exact key wins")
+	assert.Equal(t, "2", m.Get("x"), "the smallest key in byte order, whatever the case asked")
+	assert.Equal(t, "2", m.Get("X"), "the smallest key in byte order, whatever the case asked")
 	for range 50 { // map order must not matter
 		assert.Equal(t, "v2", HeaderMap{"sViX-iD": "v1", "SVIX-ID": "v2", "svix-iD": "v3"}.Get("svix-id"))
 	}
 	assert.Equal(t, "", HeaderMap(nil).Get("svix-id"))
+}
+
+// A captured delivery's headers in a HeaderMap, plus the same header again in
+// another case: Verify cannot know which one the handler will read, so it
+// refuses the map, naming the header.
+func TestAmbiguousHeaderMapRefused(t *testing.T) {
+	wh := pubWebhook(t)
+	ts := strconv.Itoa(pubTS)
+	for _, name := range []string{"svix-id", "svix-timestamp", "svix-signature", "webhook-id", "webhook-timestamp", "webhook-signature"} {
+		h := HeaderMap{"svix-id": pubID, "svix-timestamp": ts, "svix-signature": pubSig,
+			"webhook-id": pubID, "webhook-timestamp": ts, "webhook-signature": pubSig}
+		h[strings.ToUpper(name)] = h[name] + "x"
+		err := wh.Verify([]byte(pubBody), h)
+		if assert.ErrorIs(t, err, ErrInvalidHeaders, name) {
+			assert.Contains(t, err.Error(), name)
+		}
+	}
+	// The same name twice in one case is a map's single key: accepted.
+	assert.NoError(t, wh.Verify([]byte(pubBody), HeaderMap{"SVIX-ID": pubID, "svix-timestamp": ts, "Svix-Signature": pubSig}))
+	// Other headers may repeat in any case.
+	h := svixSet(pubID, ts, pubSig)
+	h["x-forwarded-for"], h["X-Forwarded-For"] = "a", "b"
+	assert.NoError(t, wh.Verify([]byte(pubBody), h))
+}
+
+// A header full of well-formed v1a entries costs at most MaxV1aSignatures
+// signature checks.
+func TestV1aEntriesChecked(t *testing.T) {
+	calls := 0
+	wh, err := NewWebhookV1a(func(msg, sig []byte) bool { calls++; return false }, at(pubTS, 0))
+	require.NoError(t, err)
+	entry := "v1a," + strings.Repeat("A", 86) + "=="
+	ts := strconv.Itoa(pubTS)
+	for _, n := range []int{1, MaxV1aSignatures, MaxV1aSignatures + 1, 11_000} {
+		calls = 0
+		header := "v1a,short v1," + strings.Repeat("A", 44) + " " + strings.TrimSuffix(strings.Repeat(entry+" ", n), " ")
+		assert.ErrorIs(t, wh.Verify([]byte(pubBody), svixSet(pubID, ts, header)), ErrNoMatchingSignature)
+		assert.Equal(t, min(n, MaxV1aSignatures), calls, "%d entries", n)
+	}
+	// What reaches verify is the signed content and the decoded signature.
+	var gotMsg, gotSig []byte
+	wh, err = NewWebhookV1a(func(msg, sig []byte) bool { gotMsg, gotSig = bytes.Clone(msg), bytes.Clone(sig); return true }, at(pubTS, 0))
+	require.NoError(t, err)
+	require.NoError(t, wh.Verify([]byte(pubBody), svixSet(pubID, ts, entry)))
+	assert.Equal(t, pubID+"."+ts+"."+pubBody, string(gotMsg))
+	assert.Equal(t, make([]byte, 64), gotSig)
+}
+
+func TestDecodeKey(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want string
+	}{
+		{"whsec_MDEyMzQ1Njc4OWFiY2RlZmdoaWprbG0=", "0123456789abcdefghijklm"},
+		{"whsec_MDEyMzQ1Njc4OWFiY2RlZmdoaWprbG0", "0123456789abcdefghijklm"},
+		{"MDEyMzQ1Njc4OWFiY2RlZmdoaWprbG0=", "0123456789abcdefghijklm"},
+		{"whsec_", ""},
+	} {
+		got, err := DecodeKey(tc.in, SecretPrefix)
+		require.NoError(t, err, tc.in)
+		assert.Equal(t, tc.want, string(got), tc.in)
+	}
+	for _, in := range []string{"whsec_MDEy\nMzQ1", "whsec_ MDEy", "whsec_-_-_", "WHSEC_MDEy"} {
+		_, err := DecodeKey(in, SecretPrefix)
+		assert.ErrorIs(t, err, ErrInvalidSecret, in)
+	}
 }
 
 func TestConcurrentUse(t *testing.T) {

@@ -22,6 +22,7 @@ import (
 	"unsafe"
 
 	"github.com/stackwebhook/stackwebhook"
+	"github.com/stackwebhook/stackwebhook/publickey"
 )
 
 func main() {} // required by -buildmode=c-shared and c-archive
@@ -177,7 +178,7 @@ func stackwebhook_new(secret *C.char, toleranceSeconds C.longlong, out *C.uint64
 
 //export stackwebhook_new_public_key
 func stackwebhook_new_public_key(publicKey *C.char, toleranceSeconds C.longlong, out *C.uint64_t) C.int {
-	return newHandle(stackwebhook.NewWebhookPublicKey, publicKey, toleranceSeconds, out)
+	return newHandle(publickey.NewWebhook, publicKey, toleranceSeconds, out)
 }
 
 //export stackwebhook_free

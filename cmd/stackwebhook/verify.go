@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/stackwebhook/stackwebhook"
+	"github.com/stackwebhook/stackwebhook/publickey"
 )
 
 // message is what verify checks: headers and the raw body.
@@ -53,7 +54,7 @@ func (c cli) verify(args []string) int {
 	opts := []stackwebhook.Option{stackwebhook.WithTolerance(*tolerance)}
 	var wh *stackwebhook.Webhook
 	if *publicKey != "" {
-		wh, err = stackwebhook.NewWebhookPublicKey(*publicKey, opts...)
+		wh, err = publickey.NewWebhook(*publicKey, opts...)
 	} else {
 		if *secret == "" {
 			*secret = c.getenv(secretEnvVar)
