@@ -209,13 +209,3 @@ func TestMessageIDIsTheVerifiedOne(t *testing.T) {
 	assert.Equal(t, http.StatusNoContent, w.Code)
 	assert.Equal(t, s.headers["svix-id"], rec.id)
 }
-
-func TestHandlerPanicsOnMisconfiguration(t *testing.T) {
-	wh, err := stackwebhook.NewWebhook("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")
-	require.NoError(t, err)
-	fn := func(context.Context, stackwebhook.Event) error { return nil }
-	assert.Panics(t, func() { receiver.Handler(nil, fn) })
-	assert.Panics(t, func() { receiver.Handler(wh, nil) })
-	assert.Panics(t, func() { receiver.Handler(wh, fn, receiver.WithMaxBodyBytes(0)) })
-	assert.Equal(t, "", receiver.MessageID(context.Background()))
-}
