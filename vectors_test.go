@@ -142,4 +142,3 @@ func TestPublishedVectors(t *testing.T) {
 		assert.Equal(t, v.sig, got)
 	}
 }
-
