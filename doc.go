@@ -6,21 +6,33 @@
 //
 //	wh, err := stackwebhook.NewWebhook(os.Getenv("STACK_WEBHOOK_SECRET")) // "whsec_..."
 //	// ... once; then for every request:
-//	body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+//	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 1<<20))
+//	if err != nil { // over 1 MiB, or the connection failed
+//		http.Error(w, "unreadable body", http.StatusRequestEntityTooLarge)
+//		return
+//	}
 //	event, err := wh.VerifyEvent(body, r.Header)
 //	if err != nil { // errors.Is(err, stackwebhook.ErrNoMatchingSignature), ...
 //		http.Error(w, "invalid webhook", http.StatusUnauthorized)
 //		return
 //	}
+//	id, _, _, _ := stackwebhook.ReadHeaders(r.Header) // the id Verify checked
 //	switch e := event.(type) {
 //	case *stackwebhook.UserCreated:
-//		log.Println("new user", e.Data.ID)
+//		log.Println("new user", e.Data.ID, "message", id)
 //	}
 //
 // Verify the raw body exactly as received, before parsing it: a framework
 // that decodes and re-encodes the JSON changes the bytes, and the signature
-// no longer matches. Use the svix-id header to make handling idempotent:
-// Svix retries a message with the same id.
+// no longer matches.
+//
+// Make handling idempotent on the message id, which Svix keeps when it
+// retries, and take that id from ReadHeaders, never from
+// r.Header.Get("svix-id"): Verify falls back to the webhook-* headers when
+// the svix-* set is incomplete, so a replayer can rename a captured
+// delivery's headers to webhook-* and add a fresh svix-id of their own; a
+// handler that keyed on that header would apply the delivery again under
+// every new id. ReadHeaders returns the id that was verified.
 //
 // # The signature scheme
 //
@@ -30,8 +42,11 @@
 // space-separated list of "v1,<base64>" signatures in the svix-id,
 // svix-timestamp and svix-signature headers. Verify accepts a message when
 // any entry matches and the timestamp is within five minutes of the clock.
-// A Webhook built with NewWebhookPublicKey checks the asymmetric "v1a"
-// (ed25519) entries instead.
+// A Webhook built with publickey.NewWebhook (package
+// github.com/stackwebhook/stackwebhook/publickey, kept apart so that programs
+// that check only HMAC signatures link no ed25519 code) checks the
+// asymmetric "v1a" (ed25519) entries instead, at most MaxV1aSignatures of
+// them per message.
 //
 // The official libraries disagree on many edge cases; this package takes
 // one rule for each, documented on Verify and in the README: strict integer
@@ -56,20 +71,34 @@
 //   - Verifying or changing an email through contact channels, or linking an
 //     OAuth account, sends no user.updated: a mirror of those fields goes
 //     stale until the next update.
-//   - Deleting a user sends one team_membership.deleted per team, then
-//     user.deleted, and no permission deletions.
+//   - Deleting a user sends one team_membership.deleted per team and
+//     user.deleted (concurrently: see below), and no permission deletions.
 //   - Deleting a team sends only team.deleted: no membership or permission
 //     deletions. Creating a team with a creator sends no membership or
 //     permission events for the creator.
 //   - Adding a member sends team_membership.created, then one
 //     team_permission.created per default permission.
+//   - An OAuth sign-up sends user.created with oauth_providers [] (the
+//     account is linked afterwards, and linking sends no user.updated).
+//   - Default project permissions granted at sign-up send no
+//     project_permission.created.
+//   - Deleting or renaming a permission definition sends no permission
+//     events; removing a member sends team_membership.deleted and no
+//     team_permission.deleted.
+//   - Last-active updates send no user.updated, and signed_up_at_millis may
+//     be rewritten after user.created.
+//   - On user deletion, the team_membership.deleted events and user.deleted
+//     are sent concurrently, not one after the other: user.deleted may
+//     arrive first.
 //   - Delivery order is not guaranteed, and Svix retries with the same
-//     svix-id: make handlers idempotent and tolerant of order.
+//     message id: make handlers idempotent and tolerant of order.
 //
 // # Errors
 //
 // Every error matches exactly one of the exported Err values with errors.Is.
-// Attacker-controlled input never causes a panic.
+// No input a sender controls (body, header values, header names) causes a
+// panic. Programmer errors may, as in the standard library: a nil
+// *http.Header passed as Headers panics in its Get method.
 //
 // # Timing
 //

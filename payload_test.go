@@ -548,3 +548,59 @@ func TestRegressionInvalidUTF8EventType(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, ev.EventType(), again.EventType())
 }
+
+// Events built by hand with zero values (as tests and stackwebhooktest build
+// them) encode with every key Stack sends today: each key of the reference's
+// User and Team tables, and user.deleted's teams as [].
+func TestMarshalZeroEventsAsStackSends(t *testing.T) {
+	keysOf := func(ev Event) map[string]any {
+		body, err := MarshalEvent(ev)
+		require.NoError(t, err)
+		_, err = ParseEvent(body)
+		require.NoError(t, err, "%s", body)
+		var env struct{ Data map[string]any }
+		require.NoError(t, json.Unmarshal(body, &env))
+		return env.Data
+	}
+	for _, tc := range []struct {
+		table string
+		ev    Event
+	}{
+		{"User", &UserCreated{Data: User{ID: "u1"}}},
+		{"User", &UserUpdated{Data: User{ID: "u1"}}},
+		{"Team", &TeamCreated{Data: Team{ID: "t1"}}},
+		{"Team", &TeamUpdated{Data: Team{ID: "t1"}}},
+	} {
+		data := keysOf(tc.ev)
+		for _, row := range referenceTable(t, tc.table) {
+			assert.Contains(t, data, row.key, "%s: %s", tc.ev.EventType(), row.key)
+		}
+	}
+	selected := keysOf(&UserCreated{Data: User{ID: "u1", SelectedTeam: &Team{ID: "t1"}}})["selected_team"].(map[string]any)
+	for _, row := range referenceTable(t, "Team") {
+		assert.Contains(t, selected, row.key, "selected_team.%s", row.key)
+	}
+	assert.Equal(t, []any{}, keysOf(&UserDeleted{Data: DeletedUser{ID: "u1"}})["teams"])
+}
+
+// Stack's schema declares oauth_providers[].email nullable and optional: an
+// absent email decodes as nil.
+func TestOAuthProviderWithoutEmail(t *testing.T) {
+	var env map[string]any
+	require.NoError(t, json.Unmarshal(readPayloads(t, "current")["user.updated-oauth-and-team.json"], &env))
+	providers := env["data"].(map[string]any)["oauth_providers"].([]any)
+	require.NotEmpty(t, providers)
+	delete(providers[0].(map[string]any), "email")
+	body, err := json.Marshal(env)
+	require.NoError(t, err)
+	ev, err := ParseEvent(body)
+	require.NoError(t, err)
+	assert.Nil(t, ev.(*UserUpdated).Data.OAuthProviders[0].Email)
+	delete(providers[0].(map[string]any), "account_id")
+	body, err = json.Marshal(env)
+	require.NoError(t, err)
+	_, err = ParseEvent(body)
+	var pe *PayloadError
+	require.ErrorAs(t, err, &pe)
+	assert.Equal(t, "data.oauth_providers[0].account_id", pe.Path)
+}

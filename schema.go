@@ -93,7 +93,7 @@ var riskScoresSchema = &schema{[]field{
 var oauthProviderSchema = &schema{[]field{
 	req("id", kindString),
 	req("account_id", kindString),
-	reqNull("email", kindString),
+	laterNull("email", kindString), // Stack's schema: nullable and optional; absent is null
 }}
 
 var deletedUserSchema = &schema{[]field{

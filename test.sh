@@ -125,7 +125,7 @@ if command -v tinygo >/dev/null; then
 	quiet() { grep -v "is not a recognized feature for this target" || true; }
 	tinygo test -target=wasip1 -tags safe "${PURE_PACKAGES[@]}" 2>&1 | quiet
 	if command -v qemu-system-arm >/dev/null; then
-		out=$(cd bench && tinygo run -target=cortex-m-qemu ./tinygo/cortexm 2>&1 | quiet)
+		out=$(cd bench && tinygo run -target=cortex-m-qemu ./tinygo/cortexm 2>&1 | tr -d "\r" | quiet)
 		echo "$out"
 		grep -q '^verified$' <<<"$out" && grep -q '^tampered body refused$' <<<"$out" ||
 			{ echo "FAIL: the Cortex-M3 program did not verify"; exit 1; }

@@ -181,9 +181,10 @@ type User struct {
 	PasskeyAuthEnabled      bool    `json:"passkey_auth_enabled"` // since 2024-10
 	// The three metadata fields hold the raw JSON value Stack sent: any
 	// value, or null (unset metadata is null, not {}). They are nil when the
-	// key was absent (client_read_only_metadata before 2024-08).
+	// key was absent (client_read_only_metadata before 2024-08); nil encodes
+	// as null, as Stack sends unset metadata today.
 	ClientMetadata         json.RawMessage `json:"client_metadata"`
-	ClientReadOnlyMetadata json.RawMessage `json:"client_read_only_metadata,omitzero"` // since 2024-08
+	ClientReadOnlyMetadata json.RawMessage `json:"client_read_only_metadata"` // since 2024-08
 	ServerMetadata         json.RawMessage `json:"server_metadata"`
 	LastActiveAtMillis     int64           `json:"last_active_at_millis"` // Unix milliseconds; since 2024-09
 	IsAnonymous            bool            `json:"is_anonymous"`          // since 2025-03
@@ -259,11 +260,11 @@ type Team struct {
 	DisplayName     string  `json:"display_name"`
 	ProfileImageURL *string `json:"profile_image_url"`
 	CreatedAtMillis int64   `json:"created_at_millis"` // Unix milliseconds; see CreatedAt
-	// Raw JSON values, as on User; nil when absent (before 2024-08), and
-	// then left out when encoding.
-	ClientMetadata         json.RawMessage `json:"client_metadata,omitzero"`
-	ClientReadOnlyMetadata json.RawMessage `json:"client_read_only_metadata,omitzero"`
-	ServerMetadata         json.RawMessage `json:"server_metadata,omitzero"`
+	// Raw JSON values, as on User; nil when absent (before 2024-08). nil
+	// encodes as null, as Stack sends unset metadata today.
+	ClientMetadata         json.RawMessage `json:"client_metadata"`
+	ClientReadOnlyMetadata json.RawMessage `json:"client_read_only_metadata"`
+	ServerMetadata         json.RawMessage `json:"server_metadata"`
 }
 
 // CreatedAt is CreatedAtMillis as a time.Time.
@@ -273,8 +274,20 @@ func (t *Team) CreatedAt() time.Time { return time.UnixMilli(t.CreatedAtMillis) 
 type DeletedUser struct {
 	ID string `json:"id"` // the user's UUID
 	// Teams are the teams the user belonged to; nil from Stack servers older
-	// than September 2024, which sent the id alone.
-	Teams []DeletedUserTeam `json:"teams,omitzero"`
+	// than September 2024, which sent the id alone. nil encodes as [], as
+	// Stack sends a user without teams today.
+	Teams []DeletedUserTeam `json:"teams"`
+}
+
+// MarshalJSON encodes the deleted user as Stack does today: a nil Teams
+// as [].
+func (d DeletedUser) MarshalJSON() ([]byte, error) {
+	type plain DeletedUser // without this method
+	p := plain(d)
+	if p.Teams == nil {
+		p.Teams = []DeletedUserTeam{}
+	}
+	return json.Marshal(p)
 }
 
 // DeletedUserTeam is one team of a deleted user.

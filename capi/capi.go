@@ -16,6 +16,7 @@ import "C"
 import (
 	"errors"
 	"math"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -226,6 +227,11 @@ func stackwebhook_verify_event(h C.uint64_t, msgID, timestamp, signature *C.char
 	ev, err := stackwebhook.ParseEvent(body)
 	if err != nil {
 		return status(err)
+	}
+	if strings.IndexByte(ev.EventType(), 0) >= 0 {
+		// C would read the type up to the NUL: another type than the one
+		// whose data was checked.
+		return statusInvalidPayload
 	}
 	return copyOut(ev.EventType(), typeOut, typeSize, needed)
 }

@@ -14,6 +14,12 @@
  *   - Every function is safe to call from several threads at once,
  *     including on one handle.
  *
+ * fork(): the Go runtime inside the library does not survive fork(). A
+ * process that has called any function here and then forks has a child
+ * that hangs as soon as the runtime needs its threads. Pre-fork servers
+ * (gunicorn --preload, uWSGI, Apache prefork, PHP-FPM, nginx) must load the
+ * library in each worker, after the fork, never in the parent.
+ *
  * This header is hand-written and stable; it is not the one cgo generates.
  */
 #ifndef STACKWEBHOOK_H
@@ -62,8 +68,10 @@ const char *stackwebhook_status_string(int status);
  * "whsec_" followed by base64, for callers that verify many messages with
  * one secret. tolerance_seconds is how far a timestamp may be from the
  * clock either way; 0 selects the default of 300 seconds; a negative value
- * is STACKWEBHOOK_ERR_INVALID_ARGUMENT. On success *out holds the handle;
- * release it with stackwebhook_free. */
+ * is STACKWEBHOOK_ERR_INVALID_ARGUMENT. A value above 9223372036 (about 292
+ * years, the largest tolerance the library holds) is capped there: a
+ * timestamp further from the clock is still refused. On success *out holds
+ * the handle; release it with stackwebhook_free. */
 int stackwebhook_new(const char *secret, long long tolerance_seconds, stackwebhook_handle *out);
 
 /* As stackwebhook_new, for "whpk_" followed by the base64 of a 32-byte
@@ -93,7 +101,9 @@ int stackwebhook_sign(stackwebhook_handle handle, const char *msg_id, long long 
 
 /* stackwebhook_handle_verify, then decodes the payload as a Stack webhook
  * and writes its event type ("user.created", ...; any type Stack sends,
- * known or not) into type_out, NUL-terminated. *needed (if not NULL)
+ * known or not) into type_out, NUL-terminated. A type that contains a NUL
+ * byte gives STACKWEBHOOK_ERR_INVALID_PAYLOAD, since C would read it as
+ * another type. *needed (if not NULL)
  * receives the size type_out must have, terminator included. A signed body
  * that is not a Stack payload gives STACKWEBHOOK_ERR_INVALID_PAYLOAD. If
  * type_size is too small, nothing is written and

@@ -118,7 +118,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err := h.fn(context.WithValue(ctx, messageIDKey{}, messageID(r)), ev); err != nil {
 		if h.cfg.logger != nil {
 			h.cfg.logger.LogAttrs(ctx, slog.LevelError, "stackwebhook: handler failed; Svix will retry",
-				slog.String("event_type", ev.EventType()), slog.String("svix_id", messageID(r)), slog.String("error", err.Error()))
+				slog.String("event_type", logValue(ev.EventType())), slog.String("svix_id", logValue(messageID(r))), slog.String("error", err.Error()))
 		}
 		http.Error(w, "handler failed", http.StatusInternalServerError)
 		return
@@ -130,7 +130,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (h *handler) refuse(ctx context.Context, w http.ResponseWriter, r *http.Request, code int, reason string) {
 	if h.cfg.logger != nil {
 		h.cfg.logger.LogAttrs(ctx, slog.LevelWarn, "stackwebhook: request refused",
-			slog.Int("status", code), slog.String("reason", reason), slog.String("svix_id", messageID(r)))
+			slog.Int("status", code), slog.String("reason", logValue(reason)), slog.String("svix_id", logValue(messageID(r))))
 	}
 	http.Error(w, http.StatusText(code), code)
 }

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/stackwebhook/stackwebhook"
 	"github.com/stackwebhook/stackwebhook/receiver"
@@ -181,6 +182,39 @@ func TestLogsNeverHoldSecretOrBody(t *testing.T) {
 	}
 	assert.NotContains(t, out, "Grace", "no body content in logs")
 	assert.NotContains(t, out, "Compilers", "no body content in logs")
+}
+
+// attrRecorder is a slog.Handler that keeps attribute values as they are,
+// unescaped, as a careless handler would write them.
+type attrRecorder struct{ values *[]string }
+
+func (a attrRecorder) Enabled(context.Context, slog.Level) bool { return true }
+func (a attrRecorder) WithAttrs([]slog.Attr) slog.Handler       { return a }
+func (a attrRecorder) WithGroup(string) slog.Handler            { return a }
+func (a attrRecorder) Handle(_ context.Context, r slog.Record) error {
+	r.Attrs(func(at slog.Attr) bool { *a.values = append(*a.values, at.Value.String()); return true })
+	return nil
+}
+
+// An unauthenticated request's svix-id is logged bounded and escaped: a
+// 100 KiB id, or one with a line break and a terminal escape, never reaches
+// the log whole or raw.
+func TestLoggedSenderStringsAreBoundedAndEscaped(t *testing.T) {
+	s := officialRequests(t, func(k string) bool { return k == "event_team.deleted" })[0]
+	for _, id := range []string{strings.Repeat("A", 100<<10), "msg_1\n\x1b]0;owned\x07level=INFO msg=verified", "msg_\xff\xfe"} {
+		var values []string
+		h := receiver.Handler(s.webhook(t), (&recorder{}).fn, receiver.WithLogger(slog.New(attrRecorder{&values})))
+		r := s.request(http.MethodPost, s.body)
+		r.Header.Set("svix-id", id)
+		assert.Equal(t, http.StatusUnauthorized, serve(h, r).Code)
+		require.NotEmpty(t, values)
+		for _, v := range values {
+			assert.LessOrEqual(t, len(v), 256, "a logged value is bounded")
+			assert.NotContains(t, v, "\n")
+			assert.NotContains(t, v, "\x1b")
+			assert.True(t, utf8.ValidString(v))
+		}
+	}
 }
 
 func TestWebhookHeaderSetMessageID(t *testing.T) {

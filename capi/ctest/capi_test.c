@@ -13,6 +13,7 @@
  */
 #define _DEFAULT_SOURCE /* getline, strsep */
 #include <pthread.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -150,6 +151,34 @@ static void check_arguments(void) {
   CHECK(stackwebhook_sign(h, pub_id, now, body, len, out, sizeof out, NULL) == STACKWEBHOOK_ERR_INVALID_SECRET, "sign with a public key");
   CHECK(stackwebhook_free(h) == STACKWEBHOOK_OK, "free");
   CHECK(stackwebhook_new_public_key("whpk_AAAA", 0, &h) == STACKWEBHOOK_ERR_INVALID_SECRET, "short public key");
+  /* The identity point: one fixed signature would verify every message. */
+  CHECK(stackwebhook_new_public_key("whpk_AQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=", 0, &h) == STACKWEBHOOK_ERR_INVALID_SECRET,
+        "small-order public key");
+
+  /* A tolerance above the largest the library holds (about 292 years) is
+   * capped there, as the header says: 9e9 s away passes the tolerance (and
+   * fails on the signature), 2e10 s away does not. */
+  CHECK(stackwebhook_new(pub_secret, LLONG_MAX, &h) == STACKWEBHOOK_OK, "LLONG_MAX tolerance");
+  CHECK(stackwebhook_handle_verify(h, pub_id, pub_ts, pub_sig, body, len, now + 9000000000LL) == STACKWEBHOOK_OK,
+        "9e9 s late, within the cap");
+  CHECK(stackwebhook_handle_verify(h, pub_id, pub_ts, pub_sig, body, len, now + 20000000000LL) == STACKWEBHOOK_ERR_TIMESTAMP_TOO_OLD,
+        "2e10 s late, beyond the cap");
+  CHECK(stackwebhook_handle_verify(h, pub_id, pub_ts, pub_sig, body, len, now - 20000000000LL) == STACKWEBHOOK_ERR_TIMESTAMP_TOO_NEW,
+        "2e10 s early, beyond the cap");
+  CHECK(stackwebhook_free(h) == STACKWEBHOOK_OK, "free");
+
+  /* A signed event type with a NUL byte would read as another type in C:
+   * refused, with nothing written. (Signed here with stackwebhook_sign, whose
+   * output the official vectors check above.) */
+  static const char evil[] = "{\"type\":\"user.created\\u0000.evil\",\"data\":{}}";
+  char sig[48], type[64] = "untouched";
+  CHECK(stackwebhook_new(pub_secret, 0, &h) == STACKWEBHOOK_OK, "new");
+  CHECK(stackwebhook_sign(h, pub_id, now, (const unsigned char *)evil, strlen(evil), sig, sizeof sig, NULL) == STACKWEBHOOK_OK, "sign");
+  char ts[24];
+  snprintf(ts, sizeof ts, "%lld", now);
+  int got = stackwebhook_verify_event(h, pub_id, ts, sig, (const unsigned char *)evil, strlen(evil), now, type, sizeof type, NULL);
+  CHECK(got == STACKWEBHOOK_ERR_INVALID_PAYLOAD && strcmp(type, "untouched") == 0, "type with a NUL: %d, %s", got, type);
+  CHECK(stackwebhook_free(h) == STACKWEBHOOK_OK, "free");
 }
 
 /* Several C threads verifying with one handle, and making handles, at once. */

@@ -8,6 +8,9 @@ ctest/capi_test.c). Run by hand:
 """
 import ctypes
 import os
+import subprocess
+import sys
+import textwrap
 import threading
 import unittest
 
@@ -135,6 +138,35 @@ class Arguments(unittest.TestCase):
             t.join()
         self.assertEqual(errors, [])
         lib.stackwebhook_free(h)
+
+
+# A pre-fork server done right: the parent forks before it loads the library,
+# and each child loads it and verifies many messages. (A child forked after
+# the parent called the library hangs: the Go runtime does not survive
+# fork(). That is why this runs in a fresh interpreter, which has not loaded
+# the library, and not in this test process, which has.)
+FORK_AFTER = textwrap.dedent("""
+    import ctypes, os, sys
+    children = []
+    for _ in range(2):
+        pid = os.fork()
+        if pid == 0:
+            lib = ctypes.CDLL(os.environ["STACKWEBHOOK_LIB"])
+            lib.stackwebhook_verify.argtypes = [ctypes.c_char_p] * 5 + [ctypes.c_size_t, ctypes.c_longlong]
+            body = b'{"test": 2432232314}'
+            ok = all(lib.stackwebhook_verify(b"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", b"msg_p5jXN8AQM9LWM0D4loKWxJek",
+                                             b"1614265330", b"v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=",
+                                             body, len(body), 1614265330) == 0 for _ in range(20000))
+            os._exit(0 if ok else 1)
+        children.append(pid)
+    sys.exit(max(os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) for pid in children))
+""")
+
+
+class ForkTest(unittest.TestCase):
+    def test_children_that_load_after_fork_work(self):
+        result = subprocess.run([sys.executable, "-c", FORK_AFTER], timeout=120)
+        self.assertEqual(result.returncode, 0)
 
 
 if __name__ == "__main__":

@@ -38,7 +38,7 @@ func (c cli) explain(err error, msg message, wh *stackwebhook.Webhook, secret st
 			say("  %-18s %s", name, state)
 		}
 		if similar := similarHeaders(msg.headers); len(similar) > 0 {
-			say("headers with similar names arrived: %s", strings.Join(similar, ", "))
+			say("headers with similar names arrived: %s", printable(strings.Join(similar, ", ")))
 		}
 		say("most likely cause: the headers did not reach your code: a proxy, API gateway or framework dropped or")
 		say("renamed them, or they were not given to this command (-id, -timestamp, -signature, or -request FILE)")
@@ -79,7 +79,7 @@ func (c cli) explainNoMatch(msg message, wh *stackwebhook.Webhook, secret string
 	say := func(format string, a ...any) { fmt.Fprintf(c.stderr, "  "+format+"\n", a...) }
 	say("check failed: the signature")
 	versions := signatureVersions(msg.headers)
-	say("signature entries by version: %s", versions)
+	say("signature entries by version: %s", printable(versions))
 	if secret != "" && !strings.Contains(versions, "v1=") {
 		say("most likely cause: there is no v1 (HMAC) entry to check with a secret; a v1a entry needs -public-key")
 		return

@@ -184,3 +184,60 @@ func TestUsage(t *testing.T) {
 	assert.Equal(t, 2, cmd("", nil, "verify", "-now", "yesterday").code)
 	assert.Equal(t, 2, cmd("", nil, "verify", "-request", "/nonexistent").code)
 }
+
+// noControls fails if out holds a control character other than a line break
+// or a tab, or a C1 control (U+0080 to U+009F).
+func noControls(t *testing.T, out string) {
+	t.Helper()
+	for _, r := range out {
+		if (r < 0x20 && r != '\n' && r != '\t') || (r >= 0x7f && r <= 0x9f) {
+			t.Errorf("output holds the control character %U: %q", r, out)
+			return
+		}
+	}
+}
+
+// A sender-chosen event type with terminal escape sequences (retitle the
+// window, clear the screen, a line break and a fake verdict) is never
+// printed raw, by decode (unverified) or verify (verified).
+func TestNoControlCharactersPrinted(t *testing.T) {
+	const secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+	body := `{"type":"x\u001b]0;owned\u0007\u001b[2J\nverified: user.created","data":{"k":"\u009b31m\u007f"}}`
+	r := cmd(body, nil, "decode")
+	assert.Equal(t, 0, r.code, r.stderr)
+	noControls(t, r.stdout+r.stderr)
+	assert.Contains(t, r.stderr, `"x\x1b]0;owned\a\x1b[2J\nverified: user.created"`, "the type is quoted")
+	var decoded struct{ Type string }
+	require.NoError(t, json.Unmarshal([]byte(r.stdout), &decoded), "the output is still JSON")
+	assert.Equal(t, "x\x1b]0;owned\a\x1b[2J\nverified: user.created", decoded.Type, "of the same value")
+
+	s := cmd(body, nil, "sign", "-secret", secret, "-id", "msg_\x1b[2J", "-timestamp", "1700000000")
+	require.Equal(t, 0, s.code, s.stderr)
+	sig := s.stdout[strings.Index(s.stdout, "v1,"):]
+	v := cmd(body, nil, "verify", "-secret", secret, "-id", "msg_\x1b[2J", "-timestamp", "1700000000",
+		"-signature", strings.TrimSpace(sig), "-now", "1700000000")
+	assert.Equal(t, 0, v.code, v.stderr)
+	noControls(t, v.stdout+v.stderr)
+	assert.Contains(t, v.stdout, `verified: "x\x1b]0;owned`)
+}
+
+// Every input is read through a limit: -body, standard input and -request.
+func TestInputsAreBounded(t *testing.T) {
+	e := loadOfficialEvent(t, "event_team.created")
+	for _, args := range [][]string{
+		{"decode", "/dev/zero"},
+		{"decode", "-max-body", "10", "-"},
+		{"verify", "-secret", e.secret, "-body", "/dev/zero"},
+		{"verify", "-secret", e.secret, "-request", "/dev/zero"},
+		{"sign", "-secret", e.secret, "-body", "/dev/zero"},
+	} {
+		r := cmd(strings.Repeat("x", 11), nil, args...)
+		assert.Equal(t, 2, r.code, "%v", args)
+		assert.Contains(t, r.stderr, "over the limit", "%v", args)
+	}
+	// The official event within a raised or the default limit still verifies.
+	assert.Equal(t, 0, cmd(e.body, nil, e.args("-max-body", fmt.Sprint(len(e.body)))...).code)
+	r := cmd(e.body, nil, e.args("-max-body", fmt.Sprint(len(e.body)-1))...)
+	assert.Equal(t, 2, r.code)
+	assert.Contains(t, r.stderr, "-max-body raises it")
+}

@@ -23,6 +23,7 @@ func (c cli) sign(args []string) int {
 		fmt.Fprintln(c.stderr, "Usage: stackwebhook sign [flags]\n\nPrints the svix-id, svix-timestamp and svix-signature headers of a body.")
 		fs.PrintDefaults()
 	}
+	maxBody := maxBodyFlag(fs)
 	if err := fs.Parse(args); err != nil || fs.NArg() > 0 {
 		return exitUsage
 	}
@@ -34,7 +35,7 @@ func (c cli) sign(args []string) int {
 		fmt.Fprintf(c.stderr, "stackwebhook: %v: %s\n", err, secretProblem(*secret))
 		return exitUsage
 	}
-	body, err := c.readBody(*bodyFile)
+	body, err := c.readBody(*bodyFile, *maxBody)
 	if err != nil {
 		fmt.Fprintln(c.stderr, "stackwebhook:", err)
 		return exitUsage

@@ -2,12 +2,11 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"net/http"
-	"os"
 	"strconv"
 	"time"
 
@@ -37,6 +36,7 @@ func (c cli) verify(args []string) int {
 		fmt.Fprintln(c.stderr, "Usage: stackwebhook verify [flags]\n\nVerifies a webhook. On failure it says which check failed and the most likely cause, and exits 1.")
 		fs.PrintDefaults()
 	}
+	maxBody := maxBodyFlag(fs)
 	if err := fs.Parse(args); err != nil || fs.NArg() > 0 {
 		return exitUsage
 	}
@@ -45,7 +45,7 @@ func (c cli) verify(args []string) int {
 		fmt.Fprintln(c.stderr, "stackwebhook: -now:", err)
 		return exitUsage
 	}
-	msg, err := c.readMessage(*request, *bodyFile, *id, *timestamp, *signature)
+	msg, err := c.readMessage(*request, *bodyFile, *id, *timestamp, *signature, *maxBody)
 	if err != nil {
 		fmt.Fprintln(c.stderr, "stackwebhook:", err)
 		return exitUsage
@@ -71,33 +71,33 @@ func (c cli) verify(args []string) int {
 	}
 	ev, err := stackwebhook.ParseEvent(msg.body)
 	if err != nil {
-		fmt.Fprintf(c.stdout, "verified, but the body is not a Stack webhook payload: %v\n", err)
+		fmt.Fprintf(c.stdout, "verified, but the body is not a Stack webhook payload: %s\n", printable(err.Error()))
 		return exitOK
 	}
-	fmt.Fprintf(c.stdout, "verified: %s (svix-id %s)\n", ev.EventType(), svixID(msg.headers))
+	fmt.Fprintf(c.stdout, "verified: %s (svix-id %s)\n", printable(ev.EventType()), printable(svixID(msg.headers)))
 	return exitOK
 }
 
 // readMessage takes headers and body from a saved raw HTTP request, or from
 // the flags and the body file.
-func (c cli) readMessage(request, bodyFile, id, timestamp, signature string) (message, error) {
+func (c cli) readMessage(request, bodyFile, id, timestamp, signature string, maxBody int64) (message, error) {
 	if request != "" {
-		f, err := os.Open(request)
+		// The headers may take up to net/http's default limit on top of the body.
+		raw, err := c.readBody(request, maxBody+http.DefaultMaxHeaderBytes)
 		if err != nil {
 			return message{}, err
 		}
-		defer f.Close()
-		req, err := http.ReadRequest(bufio.NewReader(f))
+		req, err := http.ReadRequest(bufio.NewReader(bytes.NewReader(raw)))
 		if err != nil {
 			return message{}, fmt.Errorf("-request %s: not a raw HTTP request: %w", request, err)
 		}
-		body, err := io.ReadAll(req.Body)
+		body, err := readLimited(req.Body, "the body of "+request, maxBody)
 		if err != nil {
-			return message{}, fmt.Errorf("-request %s: reading the body: %w", request, err)
+			return message{}, err
 		}
 		return message{req.Header, body}, nil
 	}
-	body, err := c.readBody(bodyFile)
+	body, err := c.readBody(bodyFile, maxBody)
 	if err != nil {
 		return message{}, err
 	}
