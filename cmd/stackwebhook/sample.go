@@ -38,8 +38,3 @@ func (c cli) sample() int {
 		sampleID, signedAt.UTC().Format(time.RFC3339))
 	return c.printEvent([]byte(sampleBody), c.stdout)
 }
-
-func (c cli) fail(err error) int {
-	fmt.Fprintln(c.stderr, "stackwebhook:", err)
-	return exitRefused
-}

@@ -1,43 +1,45 @@
 package main
 
 import (
+	"bytes"
 	"crypto/rand"
 	"encoding/hex"
-	"flag"
 	"fmt"
 	"strconv"
 	"time"
+	"unicode/utf8"
 
 	"github.com/stackwebhook/stackwebhook"
 )
 
 func (c cli) sign(args []string) int {
-	fs := flag.NewFlagSet("sign", flag.ContinueOnError)
-	fs.SetOutput(c.stderr)
+	fs := c.flagSet("sign", "Usage: stackwebhook sign [flags] [file]\n\nPrints the svix-id, svix-timestamp and svix-signature headers of a body (the file named\nlast, -body FILE, or standard input), or with -curl a command that sends it.")
 	secret := fs.String("secret", "", "the endpoint secret, whsec_... (default: $"+secretEnvVar+")")
 	id := fs.String("id", "", "the svix-id (default: a random msg_...)")
 	timestamp := fs.Int64("timestamp", 0, "the signing time in Unix seconds (default: now)")
-	bodyFile := fs.String("body", "-", "the body: a file, or - for standard input")
+	body := bodyFlag(fs)
 	curl := fs.String("curl", "", "print a curl command that POSTs the body to this URL instead of the headers")
-	fs.Usage = func() {
-		fmt.Fprintln(c.stderr, "Usage: stackwebhook sign [flags]\n\nPrints the svix-id, svix-timestamp and svix-signature headers of a body.")
-		fs.PrintDefaults()
-	}
 	maxBody := maxBodyFlag(fs)
-	if err := fs.Parse(args); err != nil || fs.NArg() > 0 {
+	if exit, done := parseFlags(fs, args); done {
+		return exit
+	}
+	k := c.keyFrom(*secret, "")
+	if problem := k.problem(true); problem != "" {
+		c.errorf("%v: %s", stackwebhook.ErrInvalidSecret, problem)
 		return exitUsage
 	}
-	if *secret == "" {
-		*secret = c.getenv(secretEnvVar)
-	}
-	wh, err := stackwebhook.NewWebhook(*secret)
+	wh, err := k.webhook()
 	if err != nil {
-		fmt.Fprintf(c.stderr, "stackwebhook: %v: %s\n", err, secretProblem(*secret))
+		return c.fail(err)
+	}
+	file, err := bodyFile(fs, *body)
+	if err != nil {
+		c.errorf("%v", err)
 		return exitUsage
 	}
-	body, err := c.readBody(*bodyFile, *maxBody)
+	data, err := c.readBody(file, *maxBody)
 	if err != nil {
-		fmt.Fprintln(c.stderr, "stackwebhook:", err)
+		c.errorf("%v", err)
 		return exitUsage
 	}
 	if *id == "" {
@@ -49,21 +51,31 @@ func (c cli) sign(args []string) int {
 	if *timestamp != 0 {
 		at = time.Unix(*timestamp, 0)
 	}
-	sig, err := wh.Sign(*id, at, body)
+	sig, err := wh.Sign(*id, at, data)
 	if err != nil {
 		return c.fail(err)
 	}
 	ts := strconv.FormatInt(at.Unix(), 10)
 	if *curl != "" {
-		data := "--data-binary @-"
-		if *bodyFile != "-" {
-			data = "--data-binary @" + shellQuote(*bodyFile)
+		// A body read from standard input is gone when the printed command
+		// runs: it goes into the command itself (text only).
+		var send string
+		switch {
+		case file != "-" && file != "":
+			send = "--data-binary @" + shellQuote(file)
+		case utf8.Valid(data) && !bytes.ContainsRune(data, 0):
+			send = "--data-binary " + shellQuote(string(data))
+		default:
+			c.errorf("-curl: this body is not text and cannot be written into a command: give it as a file")
+			return exitUsage
 		}
-		fmt.Fprintf(c.stdout, "curl -X POST %s -H 'Content-Type: application/json' -H %s -H %s -H %s %s\n",
-			shellQuote(*curl), shellQuote("svix-id: "+*id), shellQuote("svix-timestamp: "+ts), shellQuote("svix-signature: "+sig), data)
+		// -w prints the status, which a 204 answer would otherwise leave unseen.
+		fmt.Fprintf(c.stdout, "curl -sS -X POST %s -H 'Content-Type: application/json' -H %s -H %s -H %s %s -w %s\n",
+			shellQuote(*curl), shellQuote("svix-id: "+*id), shellQuote("svix-timestamp: "+ts), shellQuote("svix-signature: "+sig),
+			send, shellQuote(`\nHTTP %{http_code}\n`))
 		return exitOK
 	}
-	fmt.Fprintf(c.stdout, "svix-id: %s\nsvix-timestamp: %s\nsvix-signature: %s\n", *id, ts, sig)
+	fmt.Fprintf(c.stdout, "svix-id: %s\nsvix-timestamp: %s\nsvix-signature: %s\n", printable(*id), ts, sig)
 	return exitOK
 }
 

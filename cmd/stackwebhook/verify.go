@@ -1,12 +1,8 @@
 package main
 
 import (
-	"bufio"
-	"bytes"
 	"errors"
-	"flag"
 	"fmt"
-	"net/http"
 	"strconv"
 	"time"
 
@@ -14,100 +10,79 @@ import (
 	"github.com/stackwebhook/stackwebhook/publickey"
 )
 
-// message is what verify checks: headers and the raw body.
-type message struct {
-	headers http.Header
-	body    []byte
-}
-
 func (c cli) verify(args []string) int {
-	fs := flag.NewFlagSet("verify", flag.ContinueOnError)
-	fs.SetOutput(c.stderr)
+	fs := c.flagSet("verify", "Usage: stackwebhook verify [flags] [file]\n\nVerifies a webhook: the body is the file named last, -body FILE, or standard input.\nOn failure it says every check that failed and the most likely cause, and exits 1.")
 	secret := fs.String("secret", "", "the endpoint secret, whsec_... (default: $"+secretEnvVar+")")
 	publicKey := fs.String("public-key", "", "verify v1a signatures with this whpk_... public key instead of a secret")
 	id := fs.String("id", "", "the svix-id header")
 	timestamp := fs.String("timestamp", "", "the svix-timestamp header")
 	signature := fs.String("signature", "", "the svix-signature header")
-	request := fs.String("request", "", "a saved raw HTTP request (headers and body), instead of -id, -timestamp, -signature and -body")
-	bodyFile := fs.String("body", "-", "the body: a file, or - for standard input")
+	request := fs.String("request", "", "a saved raw HTTP request (request line, headers, empty line, body) instead of -id, -timestamp, -signature and the body")
+	body := bodyFlag(fs)
 	nowFlag := fs.String("now", "", "the clock: Unix seconds or RFC 3339 (default: now); use the delivery time to check a saved request")
 	tolerance := fs.Duration("tolerance", stackwebhook.DefaultTolerance, "how far the timestamp may be from the clock")
-	fs.Usage = func() {
-		fmt.Fprintln(c.stderr, "Usage: stackwebhook verify [flags]\n\nVerifies a webhook. On failure it says which check failed and the most likely cause, and exits 1.")
-		fs.PrintDefaults()
-	}
 	maxBody := maxBodyFlag(fs)
-	if err := fs.Parse(args); err != nil || fs.NArg() > 0 {
-		return exitUsage
+	if exit, done := parseFlags(fs, args); done {
+		return exit
 	}
 	now, err := parseNow(*nowFlag)
 	if err != nil {
-		fmt.Fprintln(c.stderr, "stackwebhook: -now:", err)
+		c.errorf("-now: %v", err)
 		return exitUsage
 	}
-	msg, err := c.readMessage(*request, *bodyFile, *id, *timestamp, *signature, *maxBody)
+	var msg message
+	if *request != "" {
+		for _, name := range []string{"id", "timestamp", "signature", "body"} {
+			if flagSet(fs, name) {
+				c.errorf("-request holds the headers and the body: it cannot be combined with -%s", name)
+				return exitUsage
+			}
+		}
+		if fs.NArg() > 0 {
+			c.errorf("-request holds the body: it cannot be combined with the file %q", fs.Arg(0))
+			return exitUsage
+		}
+		msg, err = c.readRequest(*request, *maxBody)
+	} else {
+		var file string
+		if file, err = bodyFile(fs, *body); err == nil {
+			msg, err = c.flagMessage(file, *id, *timestamp, *signature, *maxBody)
+		}
+	}
 	if err != nil {
-		fmt.Fprintln(c.stderr, "stackwebhook:", err)
+		c.errorf("%v", err)
 		return exitUsage
+	}
+	for _, note := range msg.notes {
+		fmt.Fprintln(c.stderr, "note:", note)
 	}
 
-	opts := []stackwebhook.Option{stackwebhook.WithTolerance(*tolerance)}
-	var wh *stackwebhook.Webhook
-	if *publicKey != "" {
-		wh, err = publickey.NewWebhook(*publicKey, opts...)
-	} else {
-		if *secret == "" {
-			*secret = c.getenv(secretEnvVar)
-		}
-		wh, err = stackwebhook.NewWebhook(*secret, opts...)
-	}
+	k := c.keyFrom(*secret, *publicKey)
+	wh, err := k.webhook(stackwebhook.WithTolerance(*tolerance))
 	if err != nil {
-		c.explain(err, msg, nil, *secret, now, *tolerance)
+		c.explain(err, msg, nil, k, now, *tolerance)
 		return exitRefused
 	}
 	if err := wh.VerifyAt(msg.body, msg.headers, now); err != nil {
-		c.explain(err, msg, wh, *secret, now, *tolerance)
+		c.explain(err, msg, wh, k, now, *tolerance)
 		return exitRefused
 	}
+	id2 := svixID(msg)
 	ev, err := stackwebhook.ParseEvent(msg.body)
 	if err != nil {
-		fmt.Fprintf(c.stdout, "verified, but the body is not a Stack webhook payload: %s\n", printable(err.Error()))
+		fmt.Fprintf(c.stdout, "verified (%d body bytes), but the body is not a Stack webhook payload: %s\n", len(msg.body), printable(err.Error()))
 		return exitOK
 	}
-	fmt.Fprintf(c.stdout, "verified: %s (svix-id %s)\n", printable(ev.EventType()), printable(svixID(msg.headers)))
+	fmt.Fprintf(c.stdout, "verified: %s (svix-id %s, %d body bytes)\n", printable(ev.EventType()), printable(id2), len(msg.body))
 	return exitOK
 }
 
-// readMessage takes headers and body from a saved raw HTTP request, or from
-// the flags and the body file.
-func (c cli) readMessage(request, bodyFile, id, timestamp, signature string, maxBody int64) (message, error) {
-	if request != "" {
-		// The headers may take up to net/http's default limit on top of the body.
-		raw, err := c.readBody(request, maxBody+http.DefaultMaxHeaderBytes)
-		if err != nil {
-			return message{}, err
-		}
-		req, err := http.ReadRequest(bufio.NewReader(bytes.NewReader(raw)))
-		if err != nil {
-			return message{}, fmt.Errorf("-request %s: not a raw HTTP request: %w", request, err)
-		}
-		body, err := readLimited(req.Body, "the body of "+request, maxBody)
-		if err != nil {
-			return message{}, err
-		}
-		return message{req.Header, body}, nil
+// webhook builds the Webhook of the key.
+func (k key) webhook(opts ...stackwebhook.Option) (*stackwebhook.Webhook, error) {
+	if k.public {
+		return publickey.NewWebhook(k.text, opts...)
 	}
-	body, err := c.readBody(bodyFile, maxBody)
-	if err != nil {
-		return message{}, err
-	}
-	h := http.Header{}
-	for k, v := range map[string]string{stackwebhook.HeaderSvixID: id, stackwebhook.HeaderSvixTimestamp: timestamp, stackwebhook.HeaderSvixSignature: signature} {
-		if v != "" {
-			h.Set(k, v)
-		}
-	}
-	return message{h, body}, nil
+	return stackwebhook.NewWebhook(k.text, opts...)
 }
 
 // parseNow reads -now: "" is the current time.
@@ -125,7 +100,7 @@ func parseNow(s string) (time.Time, error) {
 	return t, nil
 }
 
-func svixID(h http.Header) string {
-	id, _, _, _ := stackwebhook.ReadHeaders(h)
+func svixID(msg message) string {
+	id, _, _, _ := stackwebhook.ReadHeaders(msg.headers)
 	return id
 }
