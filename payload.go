@@ -58,14 +58,79 @@ func (wh *Webhook) VerifyEvent(payload []byte, headers Headers) (Event, error) {
 // ErrInvalidPayload and names the JSON path. Its work is linear in the size
 // of the payload, whatever its nesting.
 func ParseEvent(payload []byte) (Event, error) {
+	eventType, data, err := envelope(payload)
+	if err != nil {
+		return nil, err
+	}
+	s, decode, ok := decoderFor(eventType)
+	if !ok {
+		return &UnknownEvent{Type: eventType, Data: append(json.RawMessage(nil), data...)}, nil
+	}
+	confusable := false
+	if err := s.validate(data, "data", &confusable, nil); err != nil {
+		return nil, err
+	}
+	if confusable {
+		data = s.strip(data)
+	}
+	ev, err := decode(data)
+	if err != nil {
+		return nil, err
+	}
+	return ev, nil
+}
+
+// ParseEventBestEffort decodes a payload that may depart from what Stack
+// sends today (a key removed, null where there never was one, a value of
+// another kind), so that a receiver keeps working while Stack's schema
+// drifts. It returns the event as far as it can be decoded, a field whose
+// value departs left at its zero value, and every departure, each a
+// *PayloadError naming its path as ParseEvent would. For a payload that
+// ParseEvent accepts, it returns the same event and no departure.
+//
+// The keys that identify an object, data.id, data.team_id and data.user_id,
+// must still be strings: when one departs, the event comes back as an
+// *UnknownEvent (with the departures), since it cannot be applied to any
+// object. err is non-nil, with ErrInvalidPayload, only when the body is not
+// a JSON object with a string "type" and an object "data".
+func ParseEventBestEffort(payload []byte) (ev Event, departures []*PayloadError, err error) {
+	eventType, data, err := envelope(payload)
+	if err != nil {
+		return nil, nil, err
+	}
+	s, decode, ok := decoderFor(eventType)
+	unknown := &UnknownEvent{Type: eventType, Data: append(json.RawMessage(nil), data...)}
+	if !ok {
+		return unknown, nil, nil
+	}
+	confusable := false
+	_ = s.validate(data, "data", &confusable, &departures)
+	for _, d := range departures {
+		if d.Path == "data.id" || d.Path == "data.team_id" || d.Path == "data.user_id" {
+			return unknown, departures, nil
+		}
+	}
+	if confusable {
+		data = s.strip(data)
+	}
+	// A value of another kind makes encoding/json return an error, after it
+	// has decoded every other field and left that one zero; the validator
+	// has recorded the departure.
+	ev, _ = decode(data)
+	return ev, departures, nil
+}
+
+// envelope checks that payload is a JSON object with a string "type" and an
+// object "data", and returns them.
+func envelope(payload []byte) (eventType string, data []byte, err error) {
 	if !json.Valid(payload) {
-		return nil, payloadError("", "not valid JSON")
+		return "", nil, payloadError("", "not valid JSON")
 	}
 	start := skipSpace(payload, 0)
 	if payload[start] != '{' {
-		return nil, payloadError("", "expected object, got "+jsonKind(payload[start:]))
+		return "", nil, payloadError("", "expected object, got "+jsonKind(payload[start:]))
 	}
-	var rawType, data []byte
+	var rawType []byte
 	eachMember(payload[start:], func(key, value []byte) bool {
 		switch string(keyText(key)) {
 		case "type":
@@ -77,27 +142,15 @@ func ParseEvent(payload []byte) (Event, error) {
 	})
 	switch {
 	case rawType == nil:
-		return nil, payloadError("type", "missing")
+		return "", nil, payloadError("type", "missing")
 	case rawType[0] != '"':
-		return nil, payloadError("type", "expected string, got "+jsonKind(rawType))
+		return "", nil, payloadError("type", "expected string, got "+jsonKind(rawType))
 	case data == nil:
-		return nil, payloadError("data", "missing")
+		return "", nil, payloadError("data", "missing")
 	case data[0] != '{':
-		return nil, payloadError("data", "expected object, got "+jsonKind(data))
+		return "", nil, payloadError("data", "expected object, got "+jsonKind(data))
 	}
-	eventType := unquote(rawType)
-	s, decode, ok := decoderFor(eventType)
-	if !ok {
-		return &UnknownEvent{Type: eventType, Data: append(json.RawMessage(nil), data...)}, nil
-	}
-	confusable := false
-	if err := s.validate(data, "data", &confusable); err != nil {
-		return nil, err
-	}
-	if confusable {
-		data = s.strip(data)
-	}
-	return decode(data)
+	return unquote(rawType), data, nil
 }
 
 // decoderFor returns the schema of a known event type and a function that
@@ -139,7 +192,7 @@ func decoderFor(eventType string) (s *schema, decode func(data []byte) (Event, e
 // decodeData decodes data, already validated, into dst, the Data field of ev.
 func decodeData(ev Event, dst any, data []byte) (Event, error) {
 	if err := json.Unmarshal(data, dst); err != nil {
-		return nil, payloadError("data", err.Error())
+		return ev, payloadError("data", err.Error()) // ev as far as decoded: ParseEventBestEffort's
 	}
 	return ev, nil
 }

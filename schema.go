@@ -118,9 +118,12 @@ var testEventSchema = &schema{[]field{req("message", kindString), req("endpointU
 // It sets *confusable when an unknown key differs from a known one only in
 // letter case: encoding/json would decode it into the known field, so such
 // members must be stripped before decoding (see strip).
-func (s *schema) validate(obj []byte, path string, confusable *bool) error {
+//
+// With departures non-nil, it appends every problem there and goes on,
+// returning nil: the best-effort decoding wants all of them.
+func (s *schema) validate(obj []byte, path string, confusable *bool, departures *[]*PayloadError) error {
 	if obj[0] != '{' {
-		return payloadError(path, "expected object, got "+jsonKind(obj))
+		return depart(departures, payloadError(path, "expected object, got "+jsonKind(obj)))
 	}
 	var seen uint64 // bit i: s.fields[i] was present
 	var err error
@@ -133,7 +136,7 @@ func (s *schema) validate(obj []byte, path string, confusable *bool) error {
 			return true
 		}
 		seen |= 1 << i
-		err = s.fields[i].check(value, path, confusable)
+		err = depart(departures, s.fields[i].check(value, path, confusable, departures))
 		return err == nil
 	})
 	if err != nil {
@@ -141,9 +144,21 @@ func (s *schema) validate(obj []byte, path string, confusable *bool) error {
 	}
 	for i, f := range s.fields {
 		if f.required && seen&(1<<i) == 0 {
-			return payloadError(path+"."+f.key, "missing")
+			if err := depart(departures, payloadError(path+"."+f.key, "missing")); err != nil {
+				return err
+			}
 		}
 	}
+	return nil
+}
+
+// depart returns err, or records it in departures (when not nil) and
+// returns nil.
+func depart(departures *[]*PayloadError, err error) error {
+	if err == nil || departures == nil {
+		return err
+	}
+	*departures = append(*departures, err.(*PayloadError))
 	return nil
 }
 
@@ -215,7 +230,7 @@ func (f *field) stripValue(value []byte) []byte {
 }
 
 // check validates one member's value.
-func (f *field) check(value []byte, parent string, confusable *bool) error {
+func (f *field) check(value []byte, parent string, confusable *bool, departures *[]*PayloadError) error {
 	got := jsonKind(value)
 	if got == "null" {
 		if f.nullable {
@@ -238,14 +253,14 @@ func (f *field) check(value []byte, parent string, confusable *bool) error {
 		ok = true
 	case kindObject:
 		if got == "object" {
-			return f.object.validate(value, parent+"."+f.key, confusable)
+			return f.object.validate(value, parent+"."+f.key, confusable, departures)
 		}
 	case kindArray:
 		if got == "array" {
 			var err error
 			path := parent + "." + f.key
 			eachElement(value, func(n int, elem []byte) bool {
-				err = f.object.validate(elem, path+"["+strconv.Itoa(n)+"]", confusable)
+				err = f.object.validate(elem, path+"["+strconv.Itoa(n)+"]", confusable, departures)
 				return err == nil
 			})
 			return err

@@ -22,6 +22,8 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"strconv"
+	"time"
 
 	"github.com/stackwebhook/stackwebhook"
 )
@@ -31,8 +33,13 @@ import (
 const DefaultMaxBodyBytes = 1 << 20
 
 type config struct {
-	maxBody int64
-	logger  *slog.Logger
+	maxBody   int64
+	logger    *slog.Logger
+	store     Store
+	namespace string
+	lease     time.Duration
+	retention time.Duration
+	strict    bool
 }
 
 // Option configures Handler.
@@ -44,18 +51,82 @@ type Option func(*config)
 func WithMaxBodyBytes(n int64) Option { return func(c *config) { c.maxBody = n } }
 
 // WithLogger makes Handler log every request it refuses, and every error fn
-// returns, at level Warn (Error for fn's errors). It logs the status, the
-// reason and the svix-id header; never the secret, the signature or the body.
+// returns, at level Warn (Error for fn's errors and store failures), and
+// payload departures at Warn. It logs the status, the reason, the message
+// id and JSON paths, each bounded and escaped; never the secret, the
+// signature or the body.
 func WithLogger(l *slog.Logger) Option { return func(c *config) { c.logger = l } }
 
-type messageIDKey struct{}
+// WithDeduplication makes Handler apply each message once: it claims the
+// message's id in store before calling fn, and records it as done when fn
+// returns nil. A delivery of an id already done is answered 204 without
+// calling fn (Svix stops retrying); one whose id another delivery is
+// processing at that moment, here or in another process sharing store, is
+// answered 409 with Retry-After; fn's error releases the claim (500: the
+// next attempt runs fn again). If the store fails, fn is not called and the
+// answer is 503: a message is never processed without deduplication once it
+// is configured.
+//
+// Exactly once holds as far as HTTP allows: if the store cannot record a
+// message as done after fn succeeded, Handler still answers 204 (the message
+// was applied) and logs the failure; the claim then blocks the id until its
+// lease passes.
+func WithDeduplication(store Store) Option { return func(c *config) { c.store = store } }
 
-// MessageID returns the svix-id of the message that fn was called for: the
-// key to make fn idempotent, since Svix retries a message with the same id.
-// It returns "" outside fn.
+// WithNamespace prefixes the ids Handler stores with ns and a colon, so
+// that several endpoints (or tenants) can share one store.
+func WithNamespace(ns string) Option { return func(c *config) { c.namespace = ns } }
+
+// WithLease sets how long a claim blocks other deliveries of its message
+// (DefaultLease). An instance that crashes while processing blocks the id
+// for at most that long. fn should finish well within it.
+func WithLease(d time.Duration) Option { return func(c *config) { c.lease = d } }
+
+// WithRetention sets how long a done id is remembered (DefaultRetention):
+// at least as long as Svix may retry a message.
+func WithRetention(d time.Duration) Option { return func(c *config) { c.retention = d } }
+
+// WithStrictPayloads answers 400 to a signed payload that departs from
+// Stack's schema, as ParseEvent refuses it. The default hands fn the
+// best-effort event (stackwebhook.ParseEventBestEffort) and the departures
+// in Message: Svix retries every answer that is not 2xx and disables an
+// endpoint that keeps failing, so one change on Stack's side would
+// otherwise stop an integration until the receiver is updated.
+func WithStrictPayloads() Option { return func(c *config) { c.strict = true } }
+
+type messageKey struct{}
+
+// Message is what Handler knows of the message fn is called for.
+type Message struct {
+	// ID is the id Verify checked (svix-id, or webhook-id when the svix-*
+	// set was incomplete): the idempotency key. Svix keeps it on retries.
+	ID string
+	// Timestamp is the signed timestamp: with it, fn can drop a
+	// user.updated that arrives after a newer one.
+	Timestamp time.Time
+	// Body is the raw body, as verified. fn must not modify it.
+	Body []byte
+	// Request is the request, its body already read: for PathValue when one
+	// server routes several endpoints or tenants, or for other headers.
+	Request *http.Request
+	// Departures are the ways the payload departs from Stack's schema; nil
+	// when it matches (always nil with WithStrictPayloads).
+	Departures []*stackwebhook.PayloadError
+}
+
+// MessageFrom returns the message fn was called for; false outside fn.
+func MessageFrom(ctx context.Context) (*Message, bool) {
+	m, ok := ctx.Value(messageKey{}).(*Message)
+	return m, ok
+}
+
+// MessageID returns the id of the message that fn was called for (the id
+// Verify checked): the key to make fn idempotent. It returns "" outside fn.
 func MessageID(ctx context.Context) string {
-	id, _ := ctx.Value(messageIDKey{}).(string)
-	return id
+	if m, ok := MessageFrom(ctx); ok {
+		return m.ID
+	}
+	return ""
 }
 
 // Handler returns an http.Handler that answers:
@@ -63,22 +134,27 @@ func MessageID(ctx context.Context) string {
 //   - 405, with Allow: POST, to any other method;
 //   - 413 to a body over the limit (DefaultMaxBodyBytes unless WithMaxBodyBytes);
 //   - 401 when verification fails (any stackwebhook verification error);
-//   - 400 when the body is signed but is not a Stack payload (ErrInvalidPayload)
-//     or cannot be read;
+//   - 400 when the body cannot be read, or is signed but is not a Stack
+//     payload: not a JSON object with a string type and an object data
+//     (with WithStrictPayloads: any departure from Stack's schema);
+//   - with WithDeduplication: 204 without calling fn for a message already
+//     done, 409 with Retry-After for one being processed, 503 with
+//     Retry-After when the store fails;
 //   - 500 when fn returns an error, so that Svix retries the message;
 //   - 204 when fn returns nil.
 //
 // fn is called only for requests that passed every check, with the typed
-// event (*stackwebhook.UnknownEvent for types this package does not know) and
-// the request's context, from which MessageID returns the svix-id. Handler
-// panics if wh or fn is nil, or if an option is invalid.
+// event (*stackwebhook.UnknownEvent for types this package does not know,
+// or whose identifying key departs) and the request's context, from which
+// MessageFrom returns the whole Message. Handler panics if wh or fn is nil,
+// or if an option is invalid.
 func Handler(wh *stackwebhook.Webhook, fn func(ctx context.Context, ev stackwebhook.Event) error, opts ...Option) http.Handler {
-	c := config{maxBody: DefaultMaxBodyBytes}
+	c := config{maxBody: DefaultMaxBodyBytes, lease: DefaultLease, retention: DefaultRetention}
 	for _, opt := range opts {
 		opt(&c)
 	}
-	if wh == nil || fn == nil || c.maxBody <= 0 {
-		panic("receiver.Handler: nil Webhook or function, or a limit that is not positive")
+	if wh == nil || fn == nil || c.maxBody <= 0 || c.lease <= 0 || c.retention <= 0 {
+		panic("receiver.Handler: nil Webhook or function, or a limit, lease or retention that is not positive")
 	}
 	return &handler{wh: wh, fn: fn, cfg: c}
 }
@@ -106,24 +182,90 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.refuse(ctx, w, r, http.StatusBadRequest, "reading the body failed")
 		return
 	}
-	ev, err := h.wh.VerifyEvent(body, r.Header)
-	if err != nil {
-		if errors.Is(err, stackwebhook.ErrInvalidPayload) {
-			h.refuse(ctx, w, r, http.StatusBadRequest, payloadReason(err))
-		} else {
-			h.refuse(ctx, w, r, http.StatusUnauthorized, err.Error())
-		}
+	if err := h.wh.Verify(body, r.Header); err != nil {
+		h.refuse(ctx, w, r, http.StatusUnauthorized, err.Error())
 		return
 	}
-	if err := h.fn(context.WithValue(ctx, messageIDKey{}, messageID(r)), ev); err != nil {
+	msg := &Message{Body: body, Request: r}
+	id, timestamp, _, _ := stackwebhook.ReadHeaders(r.Header)
+	msg.ID = id
+	if ts, err := strconv.ParseInt(timestamp, 10, 64); err == nil { // Verify parsed it
+		msg.Timestamp = time.Unix(ts, 0)
+	}
+	var ev stackwebhook.Event
+	if h.cfg.strict {
+		ev, err = stackwebhook.ParseEvent(body)
+	} else {
+		ev, msg.Departures, err = stackwebhook.ParseEventBestEffort(body)
+	}
+	if err != nil {
+		h.refuse(ctx, w, r, http.StatusBadRequest, payloadReason(err))
+		return
+	}
+	if len(msg.Departures) > 0 && h.cfg.logger != nil {
+		paths := make([]string, 0, len(msg.Departures))
+		for _, d := range msg.Departures {
+			paths = append(paths, logValue(d.Path))
+		}
+		h.cfg.logger.LogAttrs(ctx, slog.LevelWarn, "stackwebhook: the payload departs from Stack's schema; handled as far as decoded",
+			slog.String("event_type", logValue(ev.EventType())), slog.String("svix_id", logValue(id)), slog.Any("paths", paths))
+	}
+	ctx = context.WithValue(ctx, messageKey{}, msg)
+	if h.cfg.store == nil {
+		h.apply(ctx, w, r, ev, nil)
+		return
+	}
+	claim, err := h.cfg.store.Claim(ctx, h.cfg.namespace+namespaceSep(h.cfg.namespace)+id, h.cfg.lease)
+	switch {
+	case err != nil:
+		h.logError(ctx, "stackwebhook: the deduplication store failed; not processed", id, err)
+		w.Header().Set("Retry-After", "5")
+		http.Error(w, "deduplication store unavailable", http.StatusServiceUnavailable)
+	case claim.State == Done:
+		w.WriteHeader(http.StatusNoContent)
+	case claim.State == InProgress:
+		w.Header().Set("Retry-After", strconv.Itoa(max(1, int(claim.RetryAfter.Round(time.Second)/time.Second))))
+		http.Error(w, "this message is being processed", http.StatusConflict)
+	default:
+		h.apply(ctx, w, r, ev, &claim)
+	}
+}
+
+// apply calls fn, and records the outcome in the store when there is one.
+func (h *handler) apply(ctx context.Context, w http.ResponseWriter, r *http.Request, ev stackwebhook.Event, claim *Claim) {
+	id := MessageID(ctx)
+	if err := h.fn(ctx, ev); err != nil {
+		if claim != nil {
+			if err := h.cfg.store.Release(context.WithoutCancel(ctx), *claim); err != nil {
+				h.logError(ctx, "stackwebhook: releasing the claim failed; the id waits for its lease", id, err)
+			}
+		}
 		if h.cfg.logger != nil {
 			h.cfg.logger.LogAttrs(ctx, slog.LevelError, "stackwebhook: handler failed; Svix will retry",
-				slog.String("event_type", logValue(ev.EventType())), slog.String("svix_id", logValue(messageID(r))), slog.String("error", err.Error()))
+				slog.String("event_type", logValue(ev.EventType())), slog.String("svix_id", logValue(id)), slog.String("error", err.Error()))
 		}
 		http.Error(w, "handler failed", http.StatusInternalServerError)
 		return
 	}
+	if claim != nil {
+		if err := h.cfg.store.Complete(context.WithoutCancel(ctx), *claim, h.cfg.retention); err != nil {
+			h.logError(ctx, "stackwebhook: applied, but recording it as done failed", id, err)
+		}
+	}
 	w.WriteHeader(http.StatusNoContent)
+}
+
+func namespaceSep(ns string) string {
+	if ns == "" {
+		return ""
+	}
+	return ":"
+}
+
+func (h *handler) logError(ctx context.Context, msg, id string, err error) {
+	if h.cfg.logger != nil {
+		h.cfg.logger.LogAttrs(ctx, slog.LevelError, msg, slog.String("svix_id", logValue(id)), slog.String("error", err.Error()))
+	}
 }
 
 // refuse answers a request that failed a check, and logs why.

@@ -1,0 +1,122 @@
+package stackwebhook
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// What ParseEvent accepts, ParseEventBestEffort decodes the same, with no
+// departure: every current and older payload.
+func TestBestEffortAgreesOnValidPayloads(t *testing.T) {
+	for _, dir := range []string{"current", "older"} {
+		for name, body := range readPayloads(t, dir) {
+			strict, err := ParseEvent(body)
+			require.NoError(t, err, name)
+			ev, departures, err := ParseEventBestEffort(body)
+			require.NoError(t, err, name)
+			assert.Empty(t, departures, name)
+			assert.Equal(t, strict, ev, name)
+		}
+	}
+}
+
+// Every malformed body of the corpus: ParseEventBestEffort either refuses
+// it as ParseEvent does (the envelope is unusable), or reports ParseEvent's
+// error as its first departure, with more after it where there are more.
+func TestBestEffortReportsWhatParseEventRefuses(t *testing.T) {
+	data, err := os.ReadFile("testdata/events/malformed.json")
+	require.NoError(t, err)
+	var corpus struct {
+		Cases []struct {
+			Name, Body string
+			BodyB64    string `json:"body_b64"`
+			OK         bool
+		}
+	}
+	require.NoError(t, json.Unmarshal(data, &corpus))
+	drifted := 0
+	for _, c := range corpus.Cases {
+		body := []byte(c.Body)
+		if c.BodyB64 != "" {
+			body, err = base64.StdEncoding.DecodeString(c.BodyB64)
+			require.NoError(t, err)
+		}
+		_, strictErr := ParseEvent(body)
+		ev, departures, err := ParseEventBestEffort(body)
+		if c.OK {
+			assert.NoError(t, err, c.Name)
+			continue
+		}
+		var pe *PayloadError
+		require.True(t, errors.As(strictErr, &pe), c.Name)
+		if err != nil {
+			assert.Equal(t, strictErr, err, "%s: an unusable envelope is refused alike", c.Name)
+			assert.True(t, pe.Path == "" || pe.Path == "type" || pe.Path == "data", "%s: refused at %q", c.Name, pe.Path)
+			continue
+		}
+		drifted++
+		require.NotEmpty(t, departures, c.Name)
+		assert.Equal(t, pe, departures[0], c.Name)
+		assert.NotNil(t, ev, c.Name)
+	}
+	assert.Greater(t, drifted, 20)
+}
+
+func TestBestEffortDrift(t *testing.T) {
+	var env map[string]any
+	require.NoError(t, json.Unmarshal(readPayloads(t, "current")["user.updated-oauth-and-team.json"], &env))
+	data := env["data"].(map[string]any)
+	delete(data, "display_name")                     // a key removed
+	data["primary_email_verified"] = nil             // null where there never was one
+	data["signed_up_at_millis"] = "1700000000000"    // another kind
+	data["oauth_providers"].([]any)[0] = "github"    // an element of another kind
+	data["selected_team"].(map[string]any)["id"] = 7 // nested
+	body, err := json.Marshal(env)
+	require.NoError(t, err)
+
+	_, err = ParseEvent(body)
+	require.ErrorIs(t, err, ErrInvalidPayload)
+	ev, departures, err := ParseEventBestEffort(body)
+	require.NoError(t, err)
+	u := ev.(*UserUpdated).Data
+	assert.Equal(t, data["id"], u.ID, "what does not depart is decoded")
+	assert.Equal(t, data["primary_email"], *u.PrimaryEmail)
+	assert.Nil(t, u.DisplayName)
+	assert.False(t, u.PrimaryEmailVerified)
+	assert.Zero(t, u.SignedUpAtMillis)
+	var paths []string
+	for _, d := range departures {
+		paths = append(paths, d.Path+": "+d.Problem)
+	}
+	assert.ElementsMatch(t, []string{
+		"data.display_name: missing",
+		"data.primary_email_verified: expected bool, got null",
+		"data.signed_up_at_millis: expected integer, got string",
+		"data.oauth_providers[0]: expected object, got string",
+		"data.selected_team.id: expected string, got number",
+	}, paths)
+
+	// Without its identifying key, the event cannot be applied: unknown.
+	for _, key := range []string{"id"} {
+		delete(data, key)
+		body, err := json.Marshal(env)
+		require.NoError(t, err)
+		ev, departures, err := ParseEventBestEffort(body)
+		require.NoError(t, err)
+		unknown, ok := ev.(*UnknownEvent)
+		require.True(t, ok, "%T", ev)
+		assert.Equal(t, TypeUserUpdated, unknown.Type)
+		assert.Contains(t, departures, &PayloadError{Path: "data.id", Problem: "missing"})
+	}
+	ev, departures, err = ParseEventBestEffort([]byte(`{"type":"team_membership.created","data":{"team_id":"t","user_id":5}}`))
+	require.NoError(t, err)
+	assert.IsType(t, &UnknownEvent{}, ev)
+	assert.True(t, strings.HasPrefix(departures[0].Path, "data.user_id"))
+}

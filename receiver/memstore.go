@@ -1,0 +1,144 @@
+package receiver
+
+import (
+	"context"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// MemoryOption configures NewMemoryStore.
+type MemoryOption func(*memoryStore)
+
+// WithMaxEntries bounds how many message ids the memory store holds
+// (default 100,000). When it is full, the oldest completed ids are evicted
+// first; a delivery of an evicted id is processed again.
+func WithMaxEntries(n int) MemoryOption { return func(s *memoryStore) { s.max = n } }
+
+// WithMemoryClock sets the clock of the memory store (default time.Now),
+// for tests.
+func WithMemoryClock(now func() time.Time) MemoryOption { return func(s *memoryStore) { s.now = now } }
+
+// NewMemoryStore returns a Store held in this process's memory: bounded in
+// entries (WithMaxEntries; the oldest completed ids are evicted first) and
+// in time (an id is forgotten when its lease or retention has passed). It
+// deduplicates within one process only: a fleet needs a shared store
+// (package sqlstore). It panics if an option is invalid.
+func NewMemoryStore(opts ...MemoryOption) Store {
+	s := &memoryStore{max: 100_000, now: time.Now, entries: map[string]*memEntry{}}
+	for _, opt := range opts {
+		opt(s)
+	}
+	if s.max <= 0 || s.now == nil {
+		panic("receiver.NewMemoryStore: a maximum that is not positive, or a nil clock")
+	}
+	return s
+}
+
+type memoryStore struct {
+	mu      sync.Mutex
+	max     int
+	now     func() time.Time
+	entries map[string]*memEntry
+	done    []doneRef // completed ids, oldest first (some stale: see evictOne)
+	next    uint64    // the last token given
+}
+
+type memEntry struct {
+	token   string
+	done    bool
+	expires time.Time
+}
+
+type doneRef struct{ key, token string }
+
+func (s *memoryStore) Claim(_ context.Context, key string, lease time.Duration) (Claim, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.now()
+	s.forgetExpired(now)
+	if e, ok := s.entries[key]; ok {
+		switch {
+		case now.After(e.expires):
+			delete(s.entries, key)
+		case e.done:
+			return Claim{Key: key, State: Done}, nil
+		default:
+			return Claim{Key: key, State: InProgress, RetryAfter: e.expires.Sub(now)}, nil
+		}
+	}
+	for len(s.entries) >= s.max {
+		if !s.evictOne(now) {
+			return Claim{}, ErrStoreFull
+		}
+	}
+	s.next++
+	token := strconv.FormatUint(s.next, 10)
+	s.entries[key] = &memEntry{token: token, expires: now.Add(lease)}
+	return Claim{Key: key, Token: token, State: Claimed}, nil
+}
+
+// forgetExpired deletes the completed entries at the head of the queue
+// whose retention has passed, and drops stale references, so that memory
+// follows the retention and not only the maximum.
+func (s *memoryStore) forgetExpired(now time.Time) {
+	for len(s.done) > 0 {
+		ref := s.done[0]
+		e, ok := s.entries[ref.key]
+		live := ok && e.done && e.token == ref.token
+		if live && !now.After(e.expires) {
+			return
+		}
+		if live {
+			delete(s.entries, ref.key)
+		}
+		s.done = s.done[1:]
+	}
+}
+
+// evictOne deletes the oldest completed entry, and reports whether there
+// was one.
+func (s *memoryStore) evictOne(now time.Time) bool {
+	for len(s.done) > 0 {
+		ref := s.done[0]
+		s.done = s.done[1:]
+		if e, ok := s.entries[ref.key]; ok && e.done && e.token == ref.token {
+			delete(s.entries, ref.key)
+			return true
+		}
+	}
+	// No completed entry left: free expired claims, if any.
+	freed := false
+	for k, e := range s.entries {
+		if now.After(e.expires) {
+			delete(s.entries, k)
+			freed = true
+		}
+	}
+	return freed
+}
+
+func (s *memoryStore) Complete(_ context.Context, c Claim, retention time.Duration) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	e, ok := s.entries[c.Key]
+	if !ok || e.done || e.token != c.Token {
+		return ErrClaimLost
+	}
+	e.done = true
+	e.expires = s.now().Add(retention)
+	if len(s.done) == cap(s.done) && len(s.done) > 0 {
+		s.done = append([]doneRef(nil), s.done...) // drop the evicted prefix's memory
+	}
+	s.done = append(s.done, doneRef{c.Key, c.Token})
+	return nil
+}
+
+func (s *memoryStore) Release(_ context.Context, c Claim) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if e, ok := s.entries[c.Key]; ok && !e.done && e.token == c.Token {
+		delete(s.entries, c.Key)
+	}
+	return nil
+}
