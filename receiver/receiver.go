@@ -67,10 +67,14 @@ func WithLogger(l *slog.Logger) Option { return func(c *config) { c.logger = l }
 // answer is 503: a message is never processed without deduplication once it
 // is configured.
 //
-// Exactly once holds as far as HTTP allows: if the store cannot record a
-// message as done after fn succeeded, Handler still answers 204 (the message
-// was applied) and logs the failure; the claim then blocks the id until its
-// lease passes.
+// Exactly once holds as far as HTTP allows. If the store fails after fn
+// succeeded, Handler keeps trying to record the message as done for up to
+// 10 seconds before it answers; if the store is still down then, it answers
+// 204 (the message was applied) and logs the failure, and the claim blocks
+// the id until its lease passes: a duplicate delivered after that would be
+// applied again. fn's own effects and the store are not one transaction;
+// fn that must be exact beyond this should also record Message.ID with its
+// effects.
 func WithDeduplication(store Store) Option { return func(c *config) { c.store = store } }
 
 // WithNamespace prefixes the ids Handler stores with ns and a colon, so
@@ -248,11 +252,32 @@ func (h *handler) apply(ctx context.Context, w http.ResponseWriter, r *http.Requ
 		return
 	}
 	if claim != nil {
-		if err := h.cfg.store.Complete(context.WithoutCancel(ctx), *claim, h.cfg.retention); err != nil {
+		if err := h.complete(ctx, *claim); err != nil {
 			h.logError(ctx, "stackwebhook: applied, but recording it as done failed", id, err)
 		}
 	}
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// completeRetryFor is how long Handler keeps trying to record an applied
+// message as done while the store fails: an outage shorter than this (and
+// than the lease) costs a slower answer, not a second application.
+const completeRetryFor = 10 * time.Second
+
+// complete records the claim as done, retrying with backoff while the
+// store fails, for at most completeRetryFor.
+func (h *handler) complete(ctx context.Context, claim Claim) error {
+	ctx = context.WithoutCancel(ctx) // the message was applied: record it even if the client left
+	deadline := time.Now().Add(completeRetryFor)
+	wait := 50 * time.Millisecond
+	for {
+		err := h.cfg.store.Complete(ctx, claim, h.cfg.retention)
+		if err == nil || errors.Is(err, ErrClaimLost) || time.Now().Add(wait).After(deadline) {
+			return err
+		}
+		time.Sleep(wait)
+		wait = min(2*wait, time.Second)
+	}
 }
 
 func namespaceSep(ns string) string {
