@@ -21,7 +21,7 @@ STATICCHECK=honnef.co/go/tools/cmd/staticcheck@v0.8.2
 WAZERO=github.com/tetratelabs/wazero/cmd/wazero@v1.12.0
 # The packages without cgo, which must build and pass on every target.
 PURE_PACKAGES=(. ./publickey ./receiver ./stackwebhooktest ./cmd/stackwebhook)
-modules=(. bench fuzz testdata/generate)
+modules=(. bench fuzz testdata/generate receiver/sqlstore/dbtest)
 ci=${CI:-false}
 started=$SECONDS
 skipped=()
@@ -133,6 +133,28 @@ if command -v tinygo >/dev/null; then
 	fi
 else
 	skip "TinyGo" "tinygo is not on PATH and TINYGO_INSTALL names no installer"
+fi
+
+step "receiver/sqlstore: PostgreSQL (a throwaway cluster) and SQLite stores, a fleet of receivers, load with a database outage"
+if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && [ -z "${STACKWEBHOOK_PG_BIN:-}" ] && as_root; then
+	# Install the server without starting Debian's default cluster: the
+	# tests start their own in a temporary directory and stop it.
+	mkdir -p /etc/postgresql-common
+	echo 'create_main_cluster = false' >>/etc/postgresql-common/createcluster.conf
+	policy=/usr/sbin/policy-rc.d
+	if [ -e "$policy" ]; then
+		apt_install postgresql || true
+	else
+		printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod +x "$policy"
+		apt_install postgresql || true
+		rm -f "$policy"
+	fi
+fi
+if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || [ -n "${STACKWEBHOOK_PG_BIN:-}" ]; then
+	(cd receiver/sqlstore/dbtest && go test -count=1 -race ./...)
+else
+	skip "PostgreSQL store tests" "no PostgreSQL server (apt-get install postgresql, as root); the SQLite and memory stores are still tested"
+	(cd receiver/sqlstore/dbtest && go test -count=1 -race ./...)
 fi
 
 step "bench: tests (binary sizes on every target) and every benchmark once"

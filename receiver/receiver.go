@@ -13,7 +13,12 @@
 //			return db.InsertUser(ctx, receiver.MessageID(ctx), e.Data)
 //		}
 //		return nil // acknowledge what you do not handle
-//	}))
+//	}, receiver.WithDeduplication(receiver.NewMemoryStore())))
+//
+// With WithDeduplication each message is applied once however often Svix
+// delivers it (package sqlstore shares the records across a fleet); by
+// default a payload that drifts from Stack's schema is handed over as far as
+// it decodes, instead of being refused for ever.
 package receiver
 
 import (

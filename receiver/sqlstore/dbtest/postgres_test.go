@@ -133,6 +133,18 @@ func TestMain(m *testing.M) {
 // CI=true, where it fails.
 func postgres(t *testing.T) *sql.DB {
 	t.Helper()
+	db, err := sql.Open("postgres", postgresDSN(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+// postgresDSN creates a fresh database in the throwaway cluster and returns
+// its connection string.
+func postgresDSN(t *testing.T) string {
+	t.Helper()
 	if pgErr != nil {
 		if os.Getenv("CI") == "true" {
 			t.Fatalf("PostgreSQL: %v", pgErr)
@@ -148,10 +160,5 @@ func postgres(t *testing.T) *sql.DB {
 	if _, err := admin.Exec("CREATE DATABASE " + name); err != nil {
 		t.Fatal(err)
 	}
-	db, err := sql.Open("postgres", strings.Replace(pg.dsn(), "dbname=postgres", "dbname="+name, 1))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return db
+	return strings.Replace(pg.dsn(), "dbname=postgres", "dbname="+name, 1)
 }
