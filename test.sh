@@ -21,7 +21,7 @@ STATICCHECK=honnef.co/go/tools/cmd/staticcheck@v0.8.2
 WAZERO=github.com/tetratelabs/wazero/cmd/wazero@v1.12.0
 # The packages without cgo, which must build and pass on every target.
 PURE_PACKAGES=(. ./publickey ./receiver ./stackwebhooktest ./cmd/stackwebhook)
-modules=(. bench fuzz testdata/generate receiver/sqlstore/dbtest)
+modules=(. bench fuzz testdata/generate receiver/sqlstore/dbtest examples)
 ci=${CI:-false}
 started=$SECONDS
 skipped=()
@@ -156,6 +156,9 @@ else
 	skip "PostgreSQL store tests" "no PostgreSQL server (apt-get install postgresql, as root); the SQLite and memory stores are still tested"
 	(cd receiver/sqlstore/dbtest && go test -count=1 -race ./...)
 fi
+
+step "examples: receivers on chi, gin, echo and AWS Lambda"
+(cd examples && go test -count=1 ./...)
 
 step "bench: tests (binary sizes on every target) and every benchmark once"
 (cd bench && go test -count=1 ./... && go test -count=1 -run '^$' -bench . -benchtime 1x ./...)
