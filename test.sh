@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # Runs every check of the project: formatting, vet and staticcheck on every
-# module, the tests of every module (the C and Python ABI tests included),
-# the pure-Go packages' tests on arm, arm64, riscv64, s390x (big-endian),
-# 386 and wasip1, the TinyGo tests and a microcontroller run, the binary-size
+# module, the tests of every module (the C ABI and the Python, LuaJIT, nginx
+# and Ruby bindings included), the pure-Go packages' tests on arm, arm64,
+# riscv64, s390x (big-endian), 386 and wasip1, the TinyGo tests and a
+# microcontroller run, the SQL stores against a throwaway PostgreSQL and
+# SQLite with fleet and load runs, the framework examples, the binary-size
 # limits, every benchmark once and the fuzz seeds.
 #
 # Needs Go, gcc and Python 3. What else it needs it fetches: Go tools through
-# the Go module proxy; as root, Debian's qemu-user (and, with TinyGo,
-# qemu-system-arm) through apt-get. TinyGo is used when `tinygo` is on PATH,
+# the Go module proxy; as root, Debian's qemu-user, qemu-system-arm,
+# postgresql, luajit2, nginx-light, libnginx-mod-http-lua and ruby-ffi
+# through apt-get (starting none of their services). TinyGo is used when `tinygo` is on PATH,
 # or installed with the script named by TINYGO_INSTALL. A step whose tools
 # cannot be had is skipped with a one-line reason, except under CI=true,
 # where every step must run.
@@ -38,13 +41,19 @@ skip() {
 }
 as_root() { [ "$(id -u)" = 0 ]; }
 apt_updated=false
-# apt_install PACKAGE...: installs Debian packages as root; false otherwise.
+# apt_install PACKAGE...: installs Debian packages as root (false otherwise),
+# without starting any service they bring: the tests start their own
+# servers and stop them.
 apt_install() {
 	as_root && command -v apt-get >/dev/null || return 1
 	if [ "$apt_updated" = false ]; then
 		apt-get update -qq >/dev/null && apt_updated=true
 	fi
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+	local policy=/usr/sbin/policy-rc.d created=false status=0
+	[ -e "$policy" ] || { printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod +x "$policy" && created=true; }
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null || status=$?
+	[ "$created" = false ] || rm -f "$policy"
+	return $status
 }
 
 tools=$(mktemp -d)
@@ -67,6 +76,16 @@ if [ -n "$ignored$binaries" ]; then
 	echo "tracked build outputs or compiled binaries: $ignored $binaries"
 	exit 1
 fi
+
+step "runtimes of the bindings: LuaJIT, nginx with its Lua module, Ruby's ffi (as root, through apt-get)"
+if ! command -v luajit >/dev/null || [ ! -e /usr/share/nginx/modules/ngx_http_lua_module.so ] ||
+	! ruby -e 'require "ffi"' 2>/dev/null; then
+	# Debian's nginx Lua module needs OpenResty's luajit2, which replaces luajit.
+	apt_install luajit2 nginx-light libnginx-mod-http-lua ruby ruby-ffi || true
+fi
+for tool in luajit nginx ruby; do
+	command -v "$tool" >/dev/null || skip "the $tool binding tests" "$tool is not installed (apt-get install luajit2 nginx-light libnginx-mod-http-lua ruby-ffi, as root)"
+done
 
 for m in "${modules[@]}"; do
 	step "go vet + staticcheck: $m"
@@ -137,18 +156,11 @@ fi
 
 step "receiver/sqlstore: PostgreSQL (a throwaway cluster) and SQLite stores, a fleet of receivers, load with a database outage"
 if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && [ -z "${STACKWEBHOOK_PG_BIN:-}" ] && as_root; then
-	# Install the server without starting Debian's default cluster: the
-	# tests start their own in a temporary directory and stop it.
+	# Install the server without Debian's default cluster: the tests start
+	# their own in a temporary directory and stop it.
 	mkdir -p /etc/postgresql-common
 	echo 'create_main_cluster = false' >>/etc/postgresql-common/createcluster.conf
-	policy=/usr/sbin/policy-rc.d
-	if [ -e "$policy" ]; then
-		apt_install postgresql || true
-	else
-		printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod +x "$policy"
-		apt_install postgresql || true
-		rm -f "$policy"
-	fi
+	apt_install postgresql || true
 fi
 if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || [ -n "${STACKWEBHOOK_PG_BIN:-}" ]; then
 	(cd receiver/sqlstore/dbtest && go test -count=1 -race ./...)

@@ -98,7 +98,8 @@ func run(t *testing.T, env []string, name string, args ...string) string {
 
 // TestCABI builds the shared and the static library, compiles the C test
 // against the hand-written header and each library, runs it on the official
-// vectors, and runs the Python ctypes test on the shared library.
+// vectors, and runs the Python tests (ctypes, and the stackwebhook package)
+// on the shared library.
 func TestCABI(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the libraries")
@@ -128,8 +129,43 @@ func TestCABI(t *testing.T) {
 		out := run(t, nil, bin, cases)
 		t.Logf("%s: %s", filepath.Base(bin), strings.TrimSpace(out))
 	}
-	out := run(t, []string{"STACKWEBHOOK_LIB=" + so, "STACKWEBHOOK_CASES=" + cases}, "python3", "python/test_capi.py", "-v")
-	t.Logf("python: %s", lastLine(out))
+	env := []string{"STACKWEBHOOK_LIB=" + so, "STACKWEBHOOK_CASES=" + cases, "PYTHONPATH=python"}
+	out := run(t, env, "python3", "python/test_capi.py", "-v")
+	t.Logf("python ctypes: %s", lastLine(out))
+	out = run(t, env, "python3", "python/test_stackwebhook.py", "-v")
+	t.Logf("python package: %s", lastLine(out))
+	out = run(t, env, "python3", "python/bench.py", "2000")
+	t.Logf("python benchmark (2,000 calls, not a measurement): %s", strings.TrimSpace(out))
+
+	// LuaJIT (OpenResty's luajit2 or LuaJIT itself) through ffi.
+	if _, err := exec.LookPath("luajit"); err == nil {
+		out = run(t, env, "luajit", "lua/test_stackwebhook.lua")
+		t.Logf("%s", lastLine(out))
+		out = run(t, env, "luajit", "lua/bench.lua", "2000")
+		t.Logf("lua benchmark (not a measurement): %s", strings.TrimSpace(out))
+	} else {
+		requireUnderCI(t, "luajit is not installed (apt-get install luajit2)")
+	}
+
+	// Ruby through the ffi gem.
+	if err := exec.Command("ruby", "-e", `require "ffi"`).Run(); err == nil {
+		out = run(t, env, "ruby", "ruby/test_stackwebhook.rb")
+		t.Logf("ruby: %s", lastLine(out))
+		out = run(t, env, "ruby", "ruby/bench.rb", "2000")
+		t.Logf("ruby benchmark (not a measurement): %s", strings.TrimSpace(out))
+	} else {
+		requireUnderCI(t, "ruby with the ffi gem is not installed (apt-get install ruby-ffi)")
+	}
+}
+
+// requireUnderCI fails the test under CI=true, where every step must run,
+// and otherwise logs why a part was skipped.
+func requireUnderCI(t *testing.T, why string) {
+	t.Helper()
+	if os.Getenv("CI") == "true" {
+		t.Fatal(why)
+	}
+	t.Log("skipped: " + why)
 }
 
 func lastLine(s string) string {

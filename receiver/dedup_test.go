@@ -158,15 +158,14 @@ func TestMemoryStoreBounded(t *testing.T) {
 func TestMessageInContext(t *testing.T) {
 	s := officialRequests(t, func(k string) bool { return k == "event_team.created" })[0]
 	var got *receiver.Message
-	mux := http.NewServeMux()
-	mux.Handle("POST /hooks/{tenant}", receiver.Handler(s.webhook(t), func(ctx context.Context, ev stackwebhook.Event) error {
+	h := receiver.Handler(s.webhook(t), func(ctx context.Context, ev stackwebhook.Event) error {
 		got, _ = receiver.MessageFrom(ctx)
 		return nil
-	}))
+	})
 	r := s.request(http.MethodPost, s.body)
-	r.URL.Path = "/hooks/acme"
+	r.SetPathValue("tenant", "acme") // as a ServeMux pattern "POST /hooks/{tenant}" sets it
 	w := httptest.NewRecorder()
-	mux.ServeHTTP(w, r)
+	h.ServeHTTP(w, r)
 	require.Equal(t, http.StatusNoContent, w.Code)
 	require.NotNil(t, got)
 	assert.Equal(t, s.headers["svix-id"], got.ID)
