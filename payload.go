@@ -62,7 +62,7 @@ func ParseEvent(payload []byte) (Event, error) {
 	if err != nil {
 		return nil, err
 	}
-	s, decode, ok := decoderFor(eventType)
+	s, ok := schemaFor(eventType)
 	if !ok {
 		return &UnknownEvent{Type: eventType, Data: append(json.RawMessage(nil), data...)}, nil
 	}
@@ -73,7 +73,7 @@ func ParseEvent(payload []byte) (Event, error) {
 	if confusable {
 		data = s.strip(data)
 	}
-	ev, err := decode(data)
+	ev, err := decodeEvent(eventType, data)
 	if err != nil {
 		return nil, err
 	}
@@ -98,7 +98,7 @@ func ParseEventBestEffort(payload []byte) (ev Event, departures []*PayloadError,
 	if err != nil {
 		return nil, nil, err
 	}
-	s, decode, ok := decoderFor(eventType)
+	s, ok := schemaFor(eventType)
 	unknown := &UnknownEvent{Type: eventType, Data: append(json.RawMessage(nil), data...)}
 	if !ok {
 		return unknown, nil, nil
@@ -116,7 +116,7 @@ func ParseEventBestEffort(payload []byte) (ev Event, departures []*PayloadError,
 	// A value of another kind makes encoding/json return an error, after it
 	// has decoded every other field and left that one zero; the validator
 	// has recorded the departure.
-	ev, _ = decode(data)
+	ev, _ = decodeEvent(eventType, data)
 	return ev, departures, nil
 }
 
@@ -153,69 +153,28 @@ func envelope(payload []byte) (eventType string, data []byte, err error) {
 	return unquote(rawType), data, nil
 }
 
-// decoderFor returns the schema of a known event type and a function that
-// decodes its validated data; ok is false for an unknown type. It is a
-// switch, not a package-level map, so that a program that never calls
-// ParseEvent links no JSON decoder.
-func decoderFor(eventType string) (s *schema, decode func(data []byte) (Event, error), ok bool) {
+// schemaFor returns what Stack sends for a known event type; false for
+// others.
+func schemaFor(eventType string) (*schema, bool) {
 	switch eventType {
-	case TypeUserCreated:
-		return userSchema, func(d []byte) (Event, error) { e := new(UserCreated); return decodeData(e, &e.Data, d) }, true
-	case TypeUserUpdated:
-		return userSchema, func(d []byte) (Event, error) { e := new(UserUpdated); return decodeData(e, &e.Data, d) }, true
+	case TypeUserCreated, TypeUserUpdated:
+		return userSchema, true
 	case TypeUserDeleted:
-		return deletedUserSchema, func(d []byte) (Event, error) { e := new(UserDeleted); return decodeData(e, &e.Data, d) }, true
-	case TypeTeamCreated:
-		return teamSchema, func(d []byte) (Event, error) { e := new(TeamCreated); return decodeData(e, &e.Data, d) }, true
-	case TypeTeamUpdated:
-		return teamSchema, func(d []byte) (Event, error) { e := new(TeamUpdated); return decodeData(e, &e.Data, d) }, true
+		return deletedUserSchema, true
+	case TypeTeamCreated, TypeTeamUpdated:
+		return teamSchema, true
 	case TypeTeamDeleted:
-		return deletedTeamSchema, func(d []byte) (Event, error) { e := new(TeamDeleted); return decodeData(e, &e.Data, d) }, true
-	case TypeTeamMembershipCreated:
-		return teamMembershipSchema, func(d []byte) (Event, error) { e := new(TeamMembershipCreated); return decodeData(e, &e.Data, d) }, true
-	case TypeTeamMembershipDeleted:
-		return teamMembershipSchema, func(d []byte) (Event, error) { e := new(TeamMembershipDeleted); return decodeData(e, &e.Data, d) }, true
-	case TypeTeamPermissionCreated:
-		return teamPermissionSchema, func(d []byte) (Event, error) { e := new(TeamPermissionCreated); return decodeData(e, &e.Data, d) }, true
-	case TypeTeamPermissionDeleted:
-		return teamPermissionSchema, func(d []byte) (Event, error) { e := new(TeamPermissionDeleted); return decodeData(e, &e.Data, d) }, true
-	case TypeProjectPermissionCreated:
-		return projectPermissionSchema, func(d []byte) (Event, error) { e := new(ProjectPermissionCreated); return decodeData(e, &e.Data, d) }, true
-	case TypeProjectPermissionDeleted:
-		return projectPermissionSchema, func(d []byte) (Event, error) { e := new(ProjectPermissionDeleted); return decodeData(e, &e.Data, d) }, true
+		return deletedTeamSchema, true
+	case TypeTeamMembershipCreated, TypeTeamMembershipDeleted:
+		return teamMembershipSchema, true
+	case TypeTeamPermissionCreated, TypeTeamPermissionDeleted:
+		return teamPermissionSchema, true
+	case TypeProjectPermissionCreated, TypeProjectPermissionDeleted:
+		return projectPermissionSchema, true
 	case TypeStackTest:
-		return testEventSchema, func(d []byte) (Event, error) { e := new(TestEvent); return decodeData(e, &e.Data, d) }, true
+		return testEventSchema, true
 	}
-	return nil, nil, false
-}
-
-// decodeData decodes data, already validated, into dst, the Data field of ev.
-func decodeData(ev Event, dst any, data []byte) (Event, error) {
-	if err := json.Unmarshal(data, dst); err != nil {
-		return ev, payloadError("data", err.Error()) // ev as far as decoded: ParseEventBestEffort's
-	}
-	return ev, nil
-}
-
-// unquote decodes s, a valid JSON string with its quotes, as encoding/json
-// does (invalid UTF-8 becomes U+FFFD).
-func unquote(s []byte) string {
-	if plainString(s) {
-		return string(s[1 : len(s)-1])
-	}
-	var out string
-	_ = json.Unmarshal(s, &out)
-	return out
-}
-
-// keyText is the text of rawKey, a JSON string with its quotes: the bytes
-// between the quotes, decoded only if they hold an escape (Stack never sends
-// one; encoding/json would decode it).
-func keyText(rawKey []byte) []byte {
-	if plainString(rawKey) {
-		return rawKey[1 : len(rawKey)-1]
-	}
-	return []byte(unquote(rawKey))
+	return nil, false
 }
 
 // plainString reports whether the JSON string s (with its quotes) means its
