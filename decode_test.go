@@ -177,3 +177,42 @@ func FuzzDecodeMatchesEncodingJSON(f *testing.F) {
 		}
 	})
 }
+
+// validJSON decides as json.Valid does: on every payload and malformed body
+// of testdata, at the nesting limit, and (the fuzz target) on anything.
+func TestValidMatchesEncodingJSON(t *testing.T) {
+	var inputs [][]byte
+	for _, dir := range []string{"current", "older"} {
+		for _, body := range readPayloads(t, dir) {
+			inputs = append(inputs, body)
+			for cut := 0; cut < len(body); cut += 7 { // every prefix is a truncation
+				inputs = append(inputs, body[:cut])
+			}
+		}
+	}
+	for _, s := range []string{"", " ", "1", "-", "-0", "01", "1.", "1.5e", "1e+5", "0.1E-3", `"\u12"`, `"\uZZZZ"`,
+		`"\x"`, "\"a\tb\"", `"\ud800"`, "\"\xff\"", "[1,]", "[,1]", `{"a":1,}`, `{"a" 1}`, `{1:2}`, "[]", "{}",
+		"[[[]]]", "nul", "nulll", "true false", "[1 2]", `{"a":{"b":[1,{"c":null}]}}`, "\n[\t1 ,\r2 ]\n", "[1]x"} {
+		inputs = append(inputs, []byte(s))
+	}
+	for _, depth := range []int{64, 65, 10000, 10001} {
+		inputs = append(inputs, []byte(strings.Repeat("[", depth)+strings.Repeat("]", depth)))
+		inputs = append(inputs, []byte(strings.Repeat(`{"a":`, depth)+"1"+strings.Repeat("}", depth)))
+	}
+	for _, in := range inputs {
+		if got, want := validJSON(in), json.Valid(in); got != want {
+			t.Errorf("validJSON(%.80q) = %v, json.Valid = %v", in, got, want)
+		}
+	}
+}
+
+func FuzzValidMatchesEncodingJSON(f *testing.F) {
+	for _, s := range []string{`{"type":"x","data":{}}`, `[1,"a",null,true,{"b":-1.5e3}]`, `"\ud800\u0041"`, "01", "[1,]"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, in []byte) {
+		if got, want := validJSON(in), json.Valid(in); got != want {
+			t.Fatalf("validJSON(%q) = %v, json.Valid = %v", in, got, want)
+		}
+	})
+}

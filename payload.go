@@ -123,7 +123,7 @@ func ParseEventBestEffort(payload []byte) (ev Event, departures []*PayloadError,
 // envelope checks that payload is a JSON object with a string "type" and an
 // object "data", and returns them.
 func envelope(payload []byte) (eventType string, data []byte, err error) {
-	if !json.Valid(payload) {
+	if !validJSON(payload) {
 		return "", nil, payloadError("", "not valid JSON")
 	}
 	start := skipSpace(payload, 0)

@@ -9,7 +9,9 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -485,31 +487,45 @@ func FuzzParseEvent(f *testing.F) {
 	})
 }
 
+// BenchmarkParseEvent runs ParseEvent (validation included) beside a
+// plain json.Unmarshal into the same struct, for every current payload
+// (sub-benchmark names: the file). ./bench/ratios.sh does not read these:
+// compare the pairs, or see the README.
 func BenchmarkParseEvent(b *testing.B) {
-	payload, err := os.ReadFile("testdata/events/current/user.updated-oauth-and-team.json")
-	require.NoError(b, err)
-	b.Run("impl=ParseEvent", func(b *testing.B) {
-		b.SetBytes(int64(len(payload)))
-		b.ReportAllocs()
-		for b.Loop() {
-			if _, err := ParseEvent(payload); err != nil {
-				b.Fatal(err)
-			}
+	payloads := readPayloads(b, "current")
+	names := make([]string, 0, len(payloads))
+	for name := range payloads {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		payload := payloads[name]
+		ev, err := ParseEvent(payload)
+		require.NoError(b, err)
+		if _, unknown := ev.(*UnknownEvent); unknown {
+			continue
 		}
-	})
-	b.Run("impl=json.Unmarshal", func(b *testing.B) {
-		b.SetBytes(int64(len(payload)))
-		b.ReportAllocs()
-		for b.Loop() {
-			var ev struct {
-				Type string `json:"type"`
-				Data User   `json:"data"`
+		event := strings.TrimSuffix(name, ".json")
+		b.Run("event="+event+"/impl=ParseEvent", func(b *testing.B) {
+			b.SetBytes(int64(len(payload)))
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := ParseEvent(payload); err != nil {
+					b.Fatal(err)
+				}
 			}
-			if err := json.Unmarshal(payload, &ev); err != nil {
-				b.Fatal(err)
+		})
+		typ := reflect.TypeOf(ev).Elem()
+		b.Run("event="+event+"/impl=json.Unmarshal", func(b *testing.B) {
+			b.SetBytes(int64(len(payload)))
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := json.Unmarshal(payload, reflect.New(typ).Interface()); err != nil {
+					b.Fatal(err)
+				}
 			}
-		}
-	})
+		})
+	}
 }
 
 // encoding/json matches keys case-insensitively; Stack's keys are exact, so

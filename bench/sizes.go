@@ -37,8 +37,8 @@ var Targets = []Target{
 
 // Programs are the columns: the same verify-only program (./size/...) with
 // this library, written directly against the standard library, and with the
-// official library.
-var Programs = []string{"stackwebhook", "hmac", "svix"}
+// official library; then the program that also decodes (VerifyEvent).
+var Programs = []string{"stackwebhook", "hmac", "svix", "verifyevent"}
 
 // ErrDoesNotCompile is returned by Size when the toolchain refuses the
 // program for the target (the official library under TinyGo).
@@ -62,7 +62,7 @@ func Size(t Target, program string, extra ...string) (int64, error) {
 	}
 	var cmd *exec.Cmd
 	out := filepath.Join(dir, "prog")
-	flash := t.TinyGo != "" && !strings.HasPrefix(t.TinyGo, "wasm")
+	flash := t.TinyGo != "" && !strings.HasPrefix(t.TinyGo, "wasm") && t.TinyGo != "wasip1"
 	switch {
 	case t.TinyGo == "":
 		args := append([]string{"build", "-trimpath", "-ldflags=-s -w", "-o", out}, extra...)

@@ -21,8 +21,8 @@ func main() {
 		fmt.Fprintln(os.Stderr, "sizetable: tinygo is not on PATH; the TinyGo rows need it")
 		os.Exit(1)
 	}
-	fmt.Println("| target | stackwebhook | standard library alone | ours / standard library | official svix v1.44.0 |")
-	fmt.Println("|---|---|---|---|---|")
+	fmt.Println("| target | stackwebhook | standard library alone | ours / standard library | official svix v1.44.0 | with VerifyEvent | VerifyEvent / Verify |")
+	fmt.Println("|---|---|---|---|---|---|---|")
 	for _, t := range bench.Targets {
 		sizes := map[string]int64{}
 		cells := map[string]string{}
@@ -38,12 +38,16 @@ func main() {
 				sizes[p], cells[p] = n, group(n)
 			}
 		}
-		ratio := "-"
-		if sizes["hmac"] > 0 && sizes["stackwebhook"] > 0 {
-			ratio = fmt.Sprintf("%.3fx", float64(sizes["stackwebhook"])/float64(sizes["hmac"]))
-		}
-		fmt.Printf("| %s | %s | %s | %s | %s |\n", t.Name, cells["stackwebhook"], cells["hmac"], ratio, cells["svix"])
+		fmt.Printf("| %s | %s | %s | %s | %s | %s | %s |\n", t.Name, cells["stackwebhook"], cells["hmac"],
+			ratio(sizes["stackwebhook"], sizes["hmac"]), cells["svix"], cells["verifyevent"], ratio(sizes["verifyevent"], sizes["stackwebhook"]))
 	}
+}
+
+func ratio(a, b int64) string {
+	if a == 0 || b == 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.3fx", float64(a)/float64(b))
 }
 
 // group writes n with thousands separators: 1,786,018.

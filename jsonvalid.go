@@ -1,0 +1,186 @@
+package stackwebhook
+
+// validJSON reports whether b is exactly one JSON value with optional white
+// space around it, as encoding/json's Valid decides: RFC 8259 syntax, bytes
+// of any value inside strings (invalid UTF-8 included), and at most
+// maxNesting levels of objects and arrays. It is a plain loop over the
+// bytes with a stack of open containers: no recursion, no allocation for
+// payloads nested up to 64 deep (FuzzValidMatchesEncodingJSON checks it
+// against json.Valid).
+func validJSON(b []byte) bool {
+	const maxNesting = 10000 // encoding/json's
+	var small [64]byte
+	stack := small[:0] // '{' or '[' for each open container
+	i := skipSpace(b, 0)
+	for {
+		// A value starts at b[i].
+		if i >= len(b) {
+			return false
+		}
+		switch c := b[i]; {
+		case c == '{' || c == '[':
+			if len(stack) == maxNesting {
+				return false
+			}
+			stack = append(stack, c)
+			i = skipSpace(b, i+1)
+			if c == '{' {
+				if i < len(b) && b[i] == '}' {
+					stack = stack[:len(stack)-1]
+					i++
+					break
+				}
+				if i = objectKey(b, i); i < 0 {
+					return false
+				}
+				continue
+			}
+			if i < len(b) && b[i] == ']' {
+				stack = stack[:len(stack)-1]
+				i++
+				break
+			}
+			continue
+		case c == '"':
+			if i = stringAt(b, i); i < 0 {
+				return false
+			}
+		case c == '-' || (c >= '0' && c <= '9'):
+			if i = numberAt(b, i); i < 0 {
+				return false
+			}
+		case c == 't':
+			if i = literalAt(b, i, "true"); i < 0 {
+				return false
+			}
+		case c == 'f':
+			if i = literalAt(b, i, "false"); i < 0 {
+				return false
+			}
+		case c == 'n':
+			if i = literalAt(b, i, "null"); i < 0 {
+				return false
+			}
+		default:
+			return false
+		}
+		// A value ended before b[i]: close containers, or go on to the next
+		// member or element.
+		for {
+			i = skipSpace(b, i)
+			if len(stack) == 0 {
+				return i == len(b)
+			}
+			if i >= len(b) {
+				return false
+			}
+			top := stack[len(stack)-1]
+			switch {
+			case b[i] == ',' && top == '{':
+				if i = objectKey(b, skipSpace(b, i+1)); i < 0 {
+					return false
+				}
+			case b[i] == ',':
+				i = skipSpace(b, i+1)
+			case (b[i] == '}' && top == '{') || (b[i] == ']' && top == '['):
+				stack = stack[:len(stack)-1]
+				i++
+				continue
+			default:
+				return false
+			}
+			break
+		}
+	}
+}
+
+// objectKey reads a member's key and colon at b[i] and returns the index of
+// its value, or -1.
+func objectKey(b []byte, i int) int {
+	if i >= len(b) || b[i] != '"' {
+		return -1
+	}
+	if i = stringAt(b, i); i < 0 {
+		return -1
+	}
+	i = skipSpace(b, i)
+	if i >= len(b) || b[i] != ':' {
+		return -1
+	}
+	return skipSpace(b, i+1)
+}
+
+// stringAt returns the index just past the valid string at b[i], or -1.
+func stringAt(b []byte, i int) int {
+	for i++; i < len(b); i++ {
+		switch c := b[i]; {
+		case c == '"':
+			return i + 1
+		case c < 0x20:
+			return -1
+		case c == '\\':
+			i++
+			if i >= len(b) {
+				return -1
+			}
+			switch b[i] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+			case 'u':
+				if i+4 >= len(b) {
+					return -1
+				}
+				for _, h := range b[i+1 : i+5] {
+					if !(h >= '0' && h <= '9' || h >= 'a' && h <= 'f' || h >= 'A' && h <= 'F') {
+						return -1
+					}
+				}
+				i += 4
+			default:
+				return -1
+			}
+		}
+	}
+	return -1
+}
+
+// numberAt returns the index just past the valid number at b[i], or -1.
+func numberAt(b []byte, i int) int {
+	if b[i] == '-' {
+		i++
+	}
+	switch {
+	case i < len(b) && b[i] == '0':
+		i++
+	case i < len(b) && b[i] >= '1' && b[i] <= '9':
+		for i++; i < len(b) && b[i] >= '0' && b[i] <= '9'; i++ {
+		}
+	default:
+		return -1
+	}
+	if i < len(b) && b[i] == '.' {
+		if i++; i >= len(b) || b[i] < '0' || b[i] > '9' {
+			return -1
+		}
+		for ; i < len(b) && b[i] >= '0' && b[i] <= '9'; i++ {
+		}
+	}
+	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
+		if i++; i < len(b) && (b[i] == '+' || b[i] == '-') {
+			i++
+		}
+		if i >= len(b) || b[i] < '0' || b[i] > '9' {
+			return -1
+		}
+		for ; i < len(b) && b[i] >= '0' && b[i] <= '9'; i++ {
+		}
+	}
+	return i
+}
+
+// literalAt returns the index just past the literal word at b[i], or -1.
+func literalAt(b []byte, i int, word string) int {
+	if len(b)-i < len(word) || string(b[i:i+len(word)]) != word {
+		return -1
+	}
+	return i + len(word)
+}
