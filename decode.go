@@ -13,9 +13,9 @@ import (
 // gives, which decode_test.go checks over every payload in testdata and
 // FuzzDecodeMatchesEncodingJSON over arbitrary ones:
 //
-//   - keys match exactly (ParseEvent has stripped the members whose key
-//     matches only case-insensitively, which json would also take); unknown
-//     keys are skipped; a key given twice is decoded twice, the second into
+//   - keys match exactly: a key that matches a field only in another letter
+//     case is an unknown key, as Stack's keys are exact (json would take
+//     it, so the oracle strips such keys first); unknown keys are skipped; a key given twice is decoded twice, the second into
 //     what the first left (objects and array elements merge, as in json);
 //   - strings are unescaped as json does: invalid UTF-8 and lone surrogates
 //     become U+FFFD;
@@ -33,28 +33,28 @@ import (
 // 32-bit platform (risk scores), which ParseEvent reports as encoding/json
 // did.
 func decodeEvent(eventType string, data []byte) (Event, error) {
-	var d decoder
+	d := decoder{data: data, src: string(data)}
 	var ev Event
 	switch eventType {
 	case TypeUserCreated:
 		e := new(UserCreated)
-		d.user(&e.Data, data)
+		d.user(&e.Data, data, 0)
 		ev = e
 	case TypeUserUpdated:
 		e := new(UserUpdated)
-		d.user(&e.Data, data)
+		d.user(&e.Data, data, 0)
 		ev = e
 	case TypeUserDeleted:
 		e := new(UserDeleted)
-		d.deletedUser(&e.Data, data)
+		d.deletedUser(&e.Data, data, 0)
 		ev = e
 	case TypeTeamCreated:
 		e := new(TeamCreated)
-		d.team(&e.Data, data)
+		d.team(&e.Data, data, 0)
 		ev = e
 	case TypeTeamUpdated:
 		e := new(TeamUpdated)
-		d.team(&e.Data, data)
+		d.team(&e.Data, data, 0)
 		ev = e
 	case TypeTeamDeleted:
 		e := new(TeamDeleted)
@@ -97,73 +97,115 @@ func decodeEvent(eventType string, data []byte) (Event, error) {
 	return ev, nil
 }
 
-// decoder holds the first error, as json reports the first.
-type decoder struct{ err string }
-
-// nextMember returns the member of obj at or after index i (a member's
-// start, or the closing brace) and the index of the next one.
-func nextMember(obj []byte, i int) (key, value []byte, next int, ok bool) {
-	if i >= len(obj) || obj[i] != '"' {
-		return nil, nil, i, false
-	}
-	keyEnd := stringEnd(obj, i)
-	start := skipSpace(obj, skipSpace(obj, keyEnd)+1) // past ':'
-	end := valueEnd(obj, start)
-	next = skipSpace(obj, end)
-	if next < len(obj) && obj[next] == ',' {
-		next = skipSpace(obj, next+1)
-	}
-	return obj[i:keyEnd], obj[start:end], next, true
+// decoder holds what one decoding shares: the data and one string copy of
+// it, of which every string without escapes is a substring (one allocation
+// for all of them); a block of strings for the *string fields to point into;
+// and the first error, as json reports the first.
+type decoder struct {
+	data []byte
+	src  string
+	strs []string
+	err  string
 }
 
-// nextElement is nextMember for the elements of an array.
-func nextElement(arr []byte, i int) (value []byte, next int, ok bool) {
-	if i >= len(arr) || arr[i] == ']' {
+// text returns the string value v, a slice of d.data.
+func (d *decoder) text(v []byte) string {
+	if !plainString(v) {
+		return unquote(v)
+	}
+	off := cap(d.data) - cap(v) // v shares d.data's array, from this offset
+	return d.src[off+1 : off+len(v)-1]
+}
+
+// The walkers below take the data and the index of a value in it, decode
+// it, and return the index just past it, so that a nested object is read
+// once, not first measured and then read. Values they do not descend into
+// are measured with valueEnd.
+
+// openObject returns the index of the first member of the object at b[i]
+// (or of its closing brace), or -1 if the value is not an object.
+func openObject(b []byte, i int) int {
+	if b[i] != '{' {
+		return -1
+	}
+	return skipSpace(b, i+1)
+}
+
+// memberKey reads the key of the member at b[i] (false at the closing
+// brace) and returns the index of its value.
+func memberKey(b []byte, i int) (key []byte, value int, ok bool) {
+	if i >= len(b) || b[i] != '"' {
 		return nil, i, false
 	}
-	end := valueEnd(arr, i)
-	next = skipSpace(arr, end)
-	if next < len(arr) && arr[next] == ',' {
-		next = skipSpace(arr, next+1)
+	end := stringEnd(b, i)
+	return keyText(b[i:end]), skipSpace(b, skipSpace(b, end)+1), true
+}
+
+// afterValue returns the index of the next member or element after a value
+// that ended at end, past the comma.
+func afterValue(b []byte, end int) int {
+	i := skipSpace(b, end)
+	if i < len(b) && b[i] == ',' {
+		i = skipSpace(b, i+1)
 	}
-	return arr[i:end], next, true
+	return i
 }
 
-// members starts the iteration over obj; false if obj is not an object.
-func members(obj []byte) (int, bool) {
-	return skipSpace(obj, 1), len(obj) > 0 && obj[0] == '{'
+// closeAt returns the index past the closing brace or bracket at b[i].
+func closeAt(b []byte, i int) int { return i + 1 }
+
+// valueAt returns the value at b[i] and the index past it.
+func valueAt(b []byte, i int) ([]byte, int) {
+	end := valueEnd(b, i)
+	return b[i:end], end
 }
 
-func (d *decoder) user(u *User, obj []byte) {
-	i, ok := members(obj)
-	for key, v := []byte(nil), []byte(nil); ok; {
-		if key, v, i, ok = nextMember(obj, i); !ok {
-			break
+func (d *decoder) user(u *User, b []byte, i int) int {
+	if i = openObject(b, i); i < 0 {
+		return -1
+	}
+	for {
+		key, at, ok := memberKey(b, i)
+		if !ok {
+			return closeAt(b, i)
 		}
-		switch string(keyText(key)) {
-		case "id":
-			setString(&u.ID, v)
-		case "primary_email":
-			setStringPtr(&u.PrimaryEmail, v)
-		case "primary_email_verified":
-			setBool(&u.PrimaryEmailVerified, v)
-		case "primary_email_auth_enabled":
-			setBool(&u.PrimaryEmailAuthEnabled, v)
-		case "display_name":
-			setStringPtr(&u.DisplayName, v)
+		switch string(key) { // the values decoded in place
 		case "selected_team":
-			if v[0] == 'n' {
+			if b[at] == 'n' {
 				u.SelectedTeam = nil
 				break
 			}
 			if u.SelectedTeam == nil { // json allocates first, whatever the value's kind
 				u.SelectedTeam = new(Team)
 			}
-			d.team(u.SelectedTeam, v)
+			i = afterValue(b, d.team(u.SelectedTeam, b, at))
+			continue
+		case "risk_scores":
+			i = afterValue(b, d.riskScores(&u.RiskScores, b, at))
+			continue
+		case "oauth_providers":
+			i = afterValue(b, d.oauthProviders(&u.OAuthProviders, b, at))
+			continue
+		}
+		v, end := valueAt(b, at)
+		i = afterValue(b, end)
+		switch string(key) {
+		case "id":
+			d.setString(&u.ID, v)
+		case "primary_email":
+			d.setStringPtr(&u.PrimaryEmail, v)
+		case "primary_email_verified":
+			setBool(&u.PrimaryEmailVerified, v)
+		case "primary_email_auth_enabled":
+			setBool(&u.PrimaryEmailAuthEnabled, v)
+		case "display_name":
+			d.setStringPtr(&u.DisplayName, v)
+		case "selected_team":
+			u.SelectedTeam = nil // null (other values are decoded above)
 		case "selected_team_id":
-			setStringPtr(&u.SelectedTeamID, v)
+			d.setStringPtr(&u.SelectedTeamID, v)
 		case "profile_image_url":
-			setStringPtr(&u.ProfileImageURL, v)
+			d.setStringPtr(&u.ProfileImageURL, v)
 		case "signed_up_at_millis":
 			setInt64(&u.SignedUpAtMillis, v)
 		case "has_password":
@@ -196,15 +238,11 @@ func (d *decoder) user(u *User, obj []byte) {
 		case "restricted_by_admin":
 			setBool(&u.RestrictedByAdmin, v)
 		case "restricted_by_admin_reason":
-			setStringPtr(&u.RestrictedByAdminReason, v)
+			d.setStringPtr(&u.RestrictedByAdminReason, v)
 		case "restricted_by_admin_private_details":
-			setStringPtr(&u.RestrictedByAdminPrivateDetails, v)
+			d.setStringPtr(&u.RestrictedByAdminPrivateDetails, v)
 		case "country_code":
-			setStringPtr(&u.CountryCode, v)
-		case "risk_scores":
-			d.riskScores(&u.RiskScores, v)
-		case "oauth_providers":
-			d.oauthProviders(&u.OAuthProviders, v)
+			d.setStringPtr(&u.CountryCode, v)
 		case "auth_with_email":
 			setBool(&u.AuthWithEmail, v)
 		case "requires_totp_mfa":
@@ -213,19 +251,27 @@ func (d *decoder) user(u *User, obj []byte) {
 	}
 }
 
-func (d *decoder) team(t *Team, obj []byte) {
-	i, ok := members(obj)
-	for key, v := []byte(nil), []byte(nil); ok; {
-		if key, v, i, ok = nextMember(obj, i); !ok {
-			break
+// team decodes the value at b[i] into t if it is an object, and returns the
+// index past it.
+func (d *decoder) team(t *Team, b []byte, i int) int {
+	start := i
+	if i = openObject(b, i); i < 0 {
+		return valueEnd(b, start)
+	}
+	for {
+		key, at, ok := memberKey(b, i)
+		if !ok {
+			return closeAt(b, i)
 		}
-		switch string(keyText(key)) {
+		v, end := valueAt(b, at)
+		i = afterValue(b, end)
+		switch string(key) {
 		case "id":
-			setString(&t.ID, v)
+			d.setString(&t.ID, v)
 		case "display_name":
-			setString(&t.DisplayName, v)
+			d.setString(&t.DisplayName, v)
 		case "profile_image_url":
-			setStringPtr(&t.ProfileImageURL, v)
+			d.setStringPtr(&t.ProfileImageURL, v)
 		case "created_at_millis":
 			setInt64(&t.CreatedAtMillis, v)
 		case "client_metadata":
@@ -238,24 +284,33 @@ func (d *decoder) team(t *Team, obj []byte) {
 	}
 }
 
-func (d *decoder) riskScores(r *RiskScores, obj []byte) {
-	i, ok := members(obj)
-	for key, v := []byte(nil), []byte(nil); ok; {
-		if key, v, i, ok = nextMember(obj, i); !ok {
-			break
+func (d *decoder) riskScores(r *RiskScores, b []byte, i int) int {
+	start := i
+	if i = openObject(b, i); i < 0 {
+		return valueEnd(b, start)
+	}
+	for {
+		key, at, ok := memberKey(b, i)
+		if !ok {
+			return closeAt(b, i)
 		}
-		if string(keyText(key)) == "sign_up" && v[0] == '{' {
-			j, more := members(v)
-			for k, w := []byte(nil), []byte(nil); more; {
-				if k, w, j, more = nextMember(v, j); !more {
-					break
-				}
-				switch string(keyText(k)) {
-				case "bot":
-					d.setInt(&r.SignUp.Bot, w, "bot")
-				case "free_trial_abuse":
-					d.setInt(&r.SignUp.FreeTrialAbuse, w, "free_trial_abuse")
-				}
+		v, end := valueAt(b, at)
+		i = afterValue(b, end)
+		if string(key) != "sign_up" || v[0] != '{' {
+			continue
+		}
+		for j := openObject(v, 0); ; {
+			k, vat, more := memberKey(v, j)
+			if !more {
+				break
+			}
+			w, wend := valueAt(v, vat)
+			j = afterValue(v, wend)
+			switch string(k) {
+			case "bot":
+				d.setInt(&r.SignUp.Bot, w, "bot")
+			case "free_trial_abuse":
+				d.setInt(&r.SignUp.FreeTrialAbuse, w, "free_trial_abuse")
 			}
 		}
 	}
@@ -264,34 +319,37 @@ func (d *decoder) riskScores(r *RiskScores, obj []byte) {
 // oauthProviders decodes an array into *s as json does: element n goes
 // into the existing (*s)[n] when there is one, the slice ends with the last
 // element, and [] gives an empty, non-nil slice.
-func (d *decoder) oauthProviders(s *[]OAuthProvider, arr []byte) {
-	switch arr[0] {
+func (d *decoder) oauthProviders(s *[]OAuthProvider, b []byte, i int) int {
+	switch b[i] {
 	case 'n':
 		*s = nil
-		return
+		return i + 4
 	case '[':
 	default:
-		return
+		return valueEnd(b, i)
 	}
 	n := 0
-	i := skipSpace(arr, 1)
-	for v := []byte(nil); ; n++ {
-		var ok bool
-		if v, i, ok = nextElement(arr, i); !ok {
-			break
-		}
+	for i = skipSpace(b, i+1); i < len(b) && b[i] != ']'; n++ {
+		v, end := valueAt(b, i)
+		i = afterValue(b, end)
 		if n == len(*s) {
 			*s = append(*s, OAuthProvider{})
 		}
 		p := &(*s)[n]
-		d.strings(v, "id", &p.ID, "account_id", &p.AccountID)
-		j, more := members(v)
-		for k, w := []byte(nil), []byte(nil); more; {
-			if k, w, j, more = nextMember(v, j); !more {
+		for j := openObject(v, 0); j >= 0; {
+			k, vat, more := memberKey(v, j)
+			if !more {
 				break
 			}
-			if string(keyText(k)) == "email" {
-				setStringPtr(&p.Email, w)
+			w, wend := valueAt(v, vat)
+			j = afterValue(v, wend)
+			switch string(k) {
+			case "id":
+				d.setString(&p.ID, w)
+			case "account_id":
+				d.setString(&p.AccountID, w)
+			case "email":
+				d.setStringPtr(&p.Email, w)
 			}
 		}
 	}
@@ -299,29 +357,32 @@ func (d *decoder) oauthProviders(s *[]OAuthProvider, arr []byte) {
 		*s = []OAuthProvider{}
 	}
 	*s = (*s)[:n]
+	return i + 1
 }
 
-func (d *decoder) deletedUser(u *DeletedUser, obj []byte) {
-	i, ok := members(obj)
-	for key, v := []byte(nil), []byte(nil); ok; {
-		if key, v, i, ok = nextMember(obj, i); !ok {
-			break
+func (d *decoder) deletedUser(u *DeletedUser, b []byte, i int) int {
+	if i = openObject(b, i); i < 0 {
+		return -1
+	}
+	for {
+		key, at, ok := memberKey(b, i)
+		if !ok {
+			return closeAt(b, i)
 		}
-		switch string(keyText(key)) {
+		v, end := valueAt(b, at)
+		i = afterValue(b, end)
+		switch string(key) {
 		case "id":
-			setString(&u.ID, v)
+			d.setString(&u.ID, v)
 		case "teams":
 			switch v[0] {
 			case 'n':
 				u.Teams = nil
 			case '[':
 				n := 0
-				j := skipSpace(v, 1)
-				for w := []byte(nil); ; n++ {
-					var more bool
-					if w, j, more = nextElement(v, j); !more {
-						break
-					}
+				for j := skipSpace(v, 1); j < len(v) && v[j] != ']'; n++ {
+					w, wend := valueAt(v, j)
+					j = afterValue(v, wend)
 					if n == len(u.Teams) {
 						u.Teams = append(u.Teams, DeletedUserTeam{})
 					}
@@ -339,38 +400,44 @@ func (d *decoder) deletedUser(u *DeletedUser, obj []byte) {
 // strings decodes the string members of obj named in pairs: key, then the
 // field it goes into. It does nothing if obj is not an object.
 func (d *decoder) strings(obj []byte, fields ...any) {
-	i, ok := members(obj)
-	for key, v := []byte(nil), []byte(nil); ok; {
-		if key, v, i, ok = nextMember(obj, i); !ok {
-			break
+	for i := openObject(obj, 0); i >= 0; {
+		key, at, ok := memberKey(obj, i)
+		if !ok {
+			return
 		}
-		k := keyText(key)
+		v, end := valueAt(obj, at)
+		i = afterValue(obj, end)
 		for f := 0; f < len(fields); f += 2 {
-			if string(k) == fields[f].(string) {
-				setString(fields[f+1].(*string), v)
+			if string(key) == fields[f].(string) {
+				d.setString(fields[f+1].(*string), v)
 			}
 		}
 	}
 }
 
-func setString(dst *string, v []byte) {
+func (d *decoder) setString(dst *string, v []byte) {
 	if v[0] == '"' {
-		*dst = unquote(v)
+		*dst = d.text(v)
 	}
 }
 
 // setStringPtr sets a *string field: null sets nil; any other value
 // allocates the string first, as json does, then decodes into it if it is a
-// string (another kind leaves it "").
-func setStringPtr(dst **string, v []byte) {
+// string (another kind leaves it ""). The strings pointed to are taken from
+// a block, eight at a time.
+func (d *decoder) setStringPtr(dst **string, v []byte) {
 	if v[0] == 'n' {
 		*dst = nil
 		return
 	}
 	if *dst == nil {
-		*dst = new(string)
+		if len(d.strs) == cap(d.strs) {
+			d.strs = make([]string, 0, 8)
+		}
+		d.strs = d.strs[:len(d.strs)+1]
+		*dst = &d.strs[len(d.strs)-1]
 	}
-	setString(*dst, v)
+	d.setString(*dst, v)
 }
 
 func setBool(dst *bool, v []byte) {

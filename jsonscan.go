@@ -1,5 +1,7 @@
 package stackwebhook
 
+import "bytes"
+
 // A minimal reader of JSON that encoding/json has already found valid: it
 // finds the members of an object and the extent of each value without
 // decoding anything, so that payload validation costs a fraction of the
@@ -43,51 +45,24 @@ func valueEnd(b []byte, i int) int {
 	}
 }
 
-// stringEnd returns the index just past the string that starts at b[i].
+// stringEnd returns the index just past the string that starts at b[i]:
+// the first quote after it that an even number of backslashes precedes.
 func stringEnd(b []byte, i int) int {
-	for i++; i < len(b); i++ {
-		switch b[i] {
-		case '\\':
-			i++
-		case '"':
-			return i + 1
+	start := i + 1
+	for i = start; ; {
+		j := bytes.IndexByte(b[i:], '"')
+		if j < 0 {
+			return len(b)
 		}
-	}
-	return len(b)
-}
-
-// eachMember calls fn with the raw key (with its quotes) and the raw value of
-// every member of the object obj, in order, until fn returns false.
-func eachMember(obj []byte, fn func(key, value []byte) bool) {
-	i := skipSpace(obj, 1) // past '{'
-	for i < len(obj) && obj[i] == '"' {
-		keyEnd := stringEnd(obj, i)
-		key := obj[i:keyEnd]
-		start := skipSpace(obj, skipSpace(obj, keyEnd)+1) // past ':'
-		end := valueEnd(obj, start)
-		if !fn(key, obj[start:end]) {
-			return
+		q := i + j
+		n := 0
+		for p := q - 1; p >= start && b[p] == '\\'; p-- {
+			n++
 		}
-		i = skipSpace(obj, end)
-		if i < len(obj) && obj[i] == ',' {
-			i = skipSpace(obj, i+1)
+		if n%2 == 0 {
+			return q + 1
 		}
-	}
-}
-
-// eachElement calls fn with every element of the array arr, in order, until
-// fn returns false.
-func eachElement(arr []byte, fn func(index int, value []byte) bool) {
-	i := skipSpace(arr, 1) // past '['
-	for n := 0; i < len(arr) && arr[i] != ']'; n++ {
-		end := valueEnd(arr, i)
-		if !fn(n, arr[i:end]) {
-			return
-		}
-		i = skipSpace(arr, end)
-		if i < len(arr) && arr[i] == ',' {
-			i = skipSpace(arr, i+1)
-		}
+		i = q + 1
 	}
 }
 

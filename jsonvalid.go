@@ -1,16 +1,23 @@
 package stackwebhook
 
+// topMembers receives, from validJSON, the raw values of the last "type"
+// and "data" members of a top-level object: the envelope of a webhook,
+// found in the same pass that validates it.
+type topMembers struct{ typ, data []byte }
+
 // validJSON reports whether b is exactly one JSON value with optional white
 // space around it, as encoding/json's Valid decides: RFC 8259 syntax, bytes
 // of any value inside strings (invalid UTF-8 included), and at most
 // maxNesting levels of objects and arrays. It is a plain loop over the
 // bytes with a stack of open containers: no recursion, no allocation for
 // payloads nested up to 64 deep (FuzzValidMatchesEncodingJSON checks it
-// against json.Valid).
-func validJSON(b []byte) bool {
+// against json.Valid). If top is not nil, it also records the envelope.
+func validJSON(b []byte, top *topMembers) bool {
 	const maxNesting = 10000 // encoding/json's
 	var small [64]byte
 	stack := small[:0] // '{' or '[' for each open container
+	var member []byte  // the key of the top-level member being read, for top
+	var memberAt int   // where its value starts
 	i := skipSpace(b, 0)
 	for {
 		// A value starts at b[i].
@@ -30,8 +37,12 @@ func validJSON(b []byte) bool {
 					i++
 					break
 				}
+				keyAt := i
 				if i = objectKey(b, i); i < 0 {
 					return false
+				}
+				if top != nil && len(stack) == 1 {
+					member, memberAt = b[keyAt:stringEnd(b, keyAt)], i
 				}
 				continue
 			}
@@ -67,6 +78,10 @@ func validJSON(b []byte) bool {
 		// A value ended before b[i]: close containers, or go on to the next
 		// member or element.
 		for {
+			if member != nil && len(stack) == 1 {
+				top.record(member, b[memberAt:i])
+				member = nil
+			}
 			i = skipSpace(b, i)
 			if len(stack) == 0 {
 				return i == len(b)
@@ -74,15 +89,19 @@ func validJSON(b []byte) bool {
 			if i >= len(b) {
 				return false
 			}
-			top := stack[len(stack)-1]
+			open := stack[len(stack)-1]
 			switch {
-			case b[i] == ',' && top == '{':
-				if i = objectKey(b, skipSpace(b, i+1)); i < 0 {
+			case b[i] == ',' && open == '{':
+				keyAt := skipSpace(b, i+1)
+				if i = objectKey(b, keyAt); i < 0 {
 					return false
+				}
+				if top != nil && len(stack) == 1 {
+					member, memberAt = b[keyAt:stringEnd(b, keyAt)], i
 				}
 			case b[i] == ',':
 				i = skipSpace(b, i+1)
-			case (b[i] == '}' && top == '{') || (b[i] == ']' && top == '['):
+			case (b[i] == '}' && open == '{') || (b[i] == ']' && open == '['):
 				stack = stack[:len(stack)-1]
 				i++
 				continue
@@ -91,6 +110,15 @@ func validJSON(b []byte) bool {
 			}
 			break
 		}
+	}
+}
+
+func (t *topMembers) record(key, value []byte) {
+	switch string(keyText(key)) {
+	case "type":
+		t.typ = value
+	case "data":
+		t.data = value
 	}
 }
 

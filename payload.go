@@ -66,12 +66,8 @@ func ParseEvent(payload []byte) (Event, error) {
 	if !ok {
 		return &UnknownEvent{Type: eventType, Data: append(json.RawMessage(nil), data...)}, nil
 	}
-	confusable := false
-	if err := s.validate(data, "data", &confusable, nil); err != nil {
+	if err := s.validate(data, "data", nil); err != nil {
 		return nil, err
-	}
-	if confusable {
-		data = s.strip(data)
 	}
 	ev, err := decodeEvent(eventType, data)
 	if err != nil {
@@ -103,15 +99,11 @@ func ParseEventBestEffort(payload []byte) (ev Event, departures []*PayloadError,
 	if !ok {
 		return unknown, nil, nil
 	}
-	confusable := false
-	_ = s.validate(data, "data", &confusable, &departures)
+	_ = s.validate(data, "data", &departures)
 	for _, d := range departures {
 		if d.Path == "data.id" || d.Path == "data.team_id" || d.Path == "data.user_id" {
 			return unknown, departures, nil
 		}
-	}
-	if confusable {
-		data = s.strip(data)
 	}
 	// A value of another kind makes encoding/json return an error, after it
 	// has decoded every other field and left that one zero; the validator
@@ -123,34 +115,24 @@ func ParseEventBestEffort(payload []byte) (ev Event, departures []*PayloadError,
 // envelope checks that payload is a JSON object with a string "type" and an
 // object "data", and returns them.
 func envelope(payload []byte) (eventType string, data []byte, err error) {
-	if !validJSON(payload) {
+	var top topMembers
+	if !validJSON(payload, &top) {
 		return "", nil, payloadError("", "not valid JSON")
 	}
-	start := skipSpace(payload, 0)
-	if payload[start] != '{' {
+	if start := skipSpace(payload, 0); payload[start] != '{' {
 		return "", nil, payloadError("", "expected object, got "+jsonKind(payload[start:]))
 	}
-	var rawType []byte
-	eachMember(payload[start:], func(key, value []byte) bool {
-		switch string(keyText(key)) {
-		case "type":
-			rawType = value
-		case "data":
-			data = value
-		}
-		return true
-	})
 	switch {
-	case rawType == nil:
+	case top.typ == nil:
 		return "", nil, payloadError("type", "missing")
-	case rawType[0] != '"':
-		return "", nil, payloadError("type", "expected string, got "+jsonKind(rawType))
-	case data == nil:
+	case top.typ[0] != '"':
+		return "", nil, payloadError("type", "expected string, got "+jsonKind(top.typ))
+	case top.data == nil:
 		return "", nil, payloadError("data", "missing")
-	case data[0] != '{':
-		return "", nil, payloadError("data", "expected object, got "+jsonKind(data))
+	case top.data[0] != '{':
+		return "", nil, payloadError("data", "expected object, got "+jsonKind(top.data))
 	}
-	return unquote(rawType), data, nil
+	return unquote(top.typ), top.data, nil
 }
 
 // schemaFor returns what Stack sends for a known event type; false for
@@ -180,7 +162,15 @@ func schemaFor(eventType string) (*schema, bool) {
 // plainString reports whether the JSON string s (with its quotes) means its
 // own bytes: no escape and valid UTF-8.
 func plainString(s []byte) bool {
-	return bytes.IndexByte(s, '\\') < 0 && utf8.Valid(s)
+	for i, c := range s {
+		if c == '\\' {
+			return false
+		}
+		if c >= utf8.RuneSelf { // rarely: check the rest in one go
+			return bytes.IndexByte(s[i:], '\\') < 0 && utf8.Valid(s[i:])
+		}
+	}
+	return true
 }
 
 // MarshalEvent encodes ev as Stack sends it: {"type": ..., "data": ...}. For

@@ -2,7 +2,6 @@ package stackwebhook
 
 import (
 	"strconv"
-	"strings"
 )
 
 // What Stack sends for each event, key by key (shared/reference/stack-events.md):
@@ -115,41 +114,44 @@ var testEventSchema = &schema{[]field{req("message", kindString), req("endpointU
 // JSON. It reports the first problem in the order of the payload's keys,
 // then the first missing required key in the order of s.
 //
-// It sets *confusable when an unknown key differs from a known one only in
-// letter case: encoding/json would decode it into the known field, so such
-// members must be stripped before decoding (see strip).
-//
 // With departures non-nil, it appends every problem there and goes on,
 // returning nil: the best-effort decoding wants all of them.
-func (s *schema) validate(obj []byte, path string, confusable *bool, departures *[]*PayloadError) error {
-	if obj[0] != '{' {
-		return depart(departures, payloadError(path, "expected object, got "+jsonKind(obj)))
+func (s *schema) validate(obj []byte, path string, departures *[]*PayloadError) error {
+	_, err := s.validateAt(obj, 0, path, departures)
+	return err
+}
+
+// validateAt is validate for the value at b[i]; it also returns the index
+// just past that value, so that a nested object is read once.
+func (s *schema) validateAt(b []byte, i int, path string, departures *[]*PayloadError) (int, error) {
+	if b[i] != '{' {
+		return valueEnd(b, i), depart(departures, payloadError(path, "expected object, got "+jsonKind(b[i:])))
 	}
-	var seen uint64 // bit i: s.fields[i] was present
-	var err error
-	eachMember(obj, func(rawKey, value []byte) bool {
-		i := s.index(rawKey)
-		if i < 0 { // unknown keys are allowed
-			if s.foldIndex(rawKey) >= 0 {
-				*confusable = true
-			}
-			return true
+	var seen uint64 // bit n: s.fields[n] was present
+	for i = skipSpace(b, i+1); i < len(b) && b[i] == '"'; {
+		keyEnd := stringEnd(b, i)
+		rawKey := b[i:keyEnd]
+		at := skipSpace(b, skipSpace(b, keyEnd)+1)
+		n := s.index(rawKey)
+		if n < 0 { // unknown keys are allowed, and ignored
+			i = afterValue(b, valueEnd(b, at))
+			continue
 		}
-		seen |= 1 << i
-		err = depart(departures, s.fields[i].check(value, path, confusable, departures))
-		return err == nil
-	})
-	if err != nil {
-		return err
+		seen |= 1 << n
+		end, err := s.fields[n].check(b, at, path, departures)
+		if err = depart(departures, err); err != nil {
+			return 0, err
+		}
+		i = afterValue(b, end)
 	}
-	for i, f := range s.fields {
-		if f.required && seen&(1<<i) == 0 {
+	for n, f := range s.fields {
+		if f.required && seen&(1<<n) == 0 {
 			if err := depart(departures, payloadError(path+"."+f.key, "missing")); err != nil {
-				return err
+				return 0, err
 			}
 		}
 	}
-	return nil
+	return i + 1, nil
 }
 
 // depart returns err, or records it in departures (when not nil) and
@@ -174,70 +176,32 @@ func (s *schema) index(rawKey []byte) int {
 	return -1
 }
 
-// foldIndex is index with the case-insensitive matching of encoding/json.
-func (s *schema) foldIndex(rawKey []byte) int {
-	key := unquote(rawKey)
-	for i := range s.fields {
-		if strings.EqualFold(key, s.fields[i].key) {
-			return i
-		}
-	}
-	return -1
-}
-
-// strip returns a copy of the valid object obj without the members whose key
-// matches a field of s only case-insensitively, at every depth s describes,
-// so that encoding/json decodes exactly the keys Stack sent.
-func (s *schema) strip(obj []byte) []byte {
-	out := []byte{'{'}
-	eachMember(obj, func(rawKey, value []byte) bool {
-		i := s.index(rawKey)
-		if i < 0 && s.foldIndex(rawKey) >= 0 {
-			return true
-		}
-		if len(out) > 1 {
-			out = append(out, ',')
-		}
-		out = append(append(out, rawKey...), ':')
-		if i >= 0 && s.fields[i].object != nil {
-			value = s.fields[i].stripValue(value)
-		}
-		out = append(out, value...)
-		return true
-	})
-	return append(out, '}')
-}
-
-func (f *field) stripValue(value []byte) []byte {
-	switch value[0] {
-	case '{':
-		return f.object.strip(value)
-	case '[':
-		out := []byte{'['}
-		eachElement(value, func(n int, elem []byte) bool {
-			if n > 0 {
-				out = append(out, ',')
-			}
-			if elem[0] == '{' {
-				elem = f.object.strip(elem)
-			}
-			out = append(out, elem...)
-			return true
-		})
-		return append(out, ']')
-	}
-	return value
-}
-
-// check validates one member's value.
-func (f *field) check(value []byte, parent string, confusable *bool, departures *[]*PayloadError) error {
-	got := jsonKind(value)
-	if got == "null" {
+// check validates one member's value, at b[i], and returns the index just
+// past it.
+func (f *field) check(b []byte, i int, parent string, departures *[]*PayloadError) (int, error) {
+	switch got := jsonKind(b[i:]); {
+	case got == "null":
 		if f.nullable {
-			return nil
+			return i + 4, nil
 		}
-		return payloadError(parent+"."+f.key, "expected "+f.kind.String()+", got null")
+		return i + 4, payloadError(parent+"."+f.key, "expected "+f.kind.String()+", got null")
+	case f.kind == kindObject && got == "object":
+		return f.object.validateAt(b, i, parent+"."+f.key, departures)
+	case f.kind == kindArray && got == "array":
+		path := parent + "." + f.key
+		n := 0
+		for i = skipSpace(b, i+1); i < len(b) && b[i] != ']'; n++ {
+			end, err := f.object.validateAt(b, i, path+"["+strconv.Itoa(n)+"]", departures)
+			if err != nil {
+				return 0, err
+			}
+			i = afterValue(b, end)
+		}
+		return i + 1, nil
 	}
+	end := valueEnd(b, i)
+	value := b[i:end]
+	got := jsonKind(value)
 	ok := false
 	switch f.kind {
 	case kindString:
@@ -246,30 +210,16 @@ func (f *field) check(value []byte, parent string, confusable *bool, departures 
 		ok = got == "bool"
 	case kindInt:
 		if got == "number" && !isInt64(value) {
-			return payloadError(parent+"."+f.key, "expected integer, got "+string(value))
+			return end, payloadError(parent+"."+f.key, "expected integer, got "+string(value))
 		}
 		ok = got == "number"
 	case kindJSON:
 		ok = true
-	case kindObject:
-		if got == "object" {
-			return f.object.validate(value, parent+"."+f.key, confusable, departures)
-		}
-	case kindArray:
-		if got == "array" {
-			var err error
-			path := parent + "." + f.key
-			eachElement(value, func(n int, elem []byte) bool {
-				err = f.object.validate(elem, path+"["+strconv.Itoa(n)+"]", confusable, departures)
-				return err == nil
-			})
-			return err
-		}
 	}
 	if !ok {
-		return payloadError(parent+"."+f.key, "expected "+f.kind.String()+", got "+got)
+		return end, payloadError(parent+"."+f.key, "expected "+f.kind.String()+", got "+got)
 	}
-	return nil
+	return end, nil
 }
 
 func (k kind) String() string {
