@@ -58,35 +58,35 @@ func decodeEvent(eventType string, data []byte) (Event, error) {
 		ev = e
 	case TypeTeamDeleted:
 		e := new(TeamDeleted)
-		d.strings(data, "id", &e.Data.ID)
+		d.strings(data, [3]string{"id"}, [3]*string{&e.Data.ID})
 		ev = e
 	case TypeTeamMembershipCreated:
 		e := new(TeamMembershipCreated)
-		d.strings(data, "team_id", &e.Data.TeamID, "user_id", &e.Data.UserID)
+		d.strings(data, [3]string{"team_id", "user_id"}, [3]*string{&e.Data.TeamID, &e.Data.UserID})
 		ev = e
 	case TypeTeamMembershipDeleted:
 		e := new(TeamMembershipDeleted)
-		d.strings(data, "team_id", &e.Data.TeamID, "user_id", &e.Data.UserID)
+		d.strings(data, [3]string{"team_id", "user_id"}, [3]*string{&e.Data.TeamID, &e.Data.UserID})
 		ev = e
 	case TypeTeamPermissionCreated:
 		e := new(TeamPermissionCreated)
-		d.strings(data, "id", &e.Data.ID, "user_id", &e.Data.UserID, "team_id", &e.Data.TeamID)
+		d.strings(data, [3]string{"id", "user_id", "team_id"}, [3]*string{&e.Data.ID, &e.Data.UserID, &e.Data.TeamID})
 		ev = e
 	case TypeTeamPermissionDeleted:
 		e := new(TeamPermissionDeleted)
-		d.strings(data, "id", &e.Data.ID, "user_id", &e.Data.UserID, "team_id", &e.Data.TeamID)
+		d.strings(data, [3]string{"id", "user_id", "team_id"}, [3]*string{&e.Data.ID, &e.Data.UserID, &e.Data.TeamID})
 		ev = e
 	case TypeProjectPermissionCreated:
 		e := new(ProjectPermissionCreated)
-		d.strings(data, "id", &e.Data.ID, "user_id", &e.Data.UserID)
+		d.strings(data, [3]string{"id", "user_id"}, [3]*string{&e.Data.ID, &e.Data.UserID})
 		ev = e
 	case TypeProjectPermissionDeleted:
 		e := new(ProjectPermissionDeleted)
-		d.strings(data, "id", &e.Data.ID, "user_id", &e.Data.UserID)
+		d.strings(data, [3]string{"id", "user_id"}, [3]*string{&e.Data.ID, &e.Data.UserID})
 		ev = e
 	case TypeStackTest:
 		e := new(TestEvent)
-		d.strings(data, "message", &e.Data.Message, "endpointUrl", &e.Data.EndpointURL)
+		d.strings(data, [3]string{"message", "endpointUrl"}, [3]*string{&e.Data.Message, &e.Data.EndpointURL})
 		ev = e
 	default:
 		return nil, nil
@@ -131,14 +131,16 @@ func openObject(b []byte, i int) int {
 	return skipSpace(b, i+1)
 }
 
-// memberKey reads the key of the member at b[i] (false at the closing
-// brace) and returns the index of its value.
-func memberKey(b []byte, i int) (key []byte, value int, ok bool) {
+// memberKey reads the key of the member at b[i], b a slice of d.data
+// (false at the closing brace), and returns the index of its value. The key
+// is a substring of d.src, or unescaped: comparing it allocates nothing, on
+// any compiler.
+func (d *decoder) memberKey(b []byte, i int) (key string, value int, ok bool) {
 	if i >= len(b) || b[i] != '"' {
-		return nil, i, false
+		return "", i, false
 	}
 	end := stringEnd(b, i)
-	return keyText(b[i:end]), skipSpace(b, skipSpace(b, end)+1), true
+	return d.text(b[i:end]), skipSpace(b, skipSpace(b, end)+1), true
 }
 
 // afterValue returns the index of the next member or element after a value
@@ -165,11 +167,11 @@ func (d *decoder) user(u *User, b []byte, i int) int {
 		return -1
 	}
 	for {
-		key, at, ok := memberKey(b, i)
+		key, at, ok := d.memberKey(b, i)
 		if !ok {
 			return closeAt(b, i)
 		}
-		switch string(key) { // the values decoded in place
+		switch key { // the values decoded in place
 		case "selected_team":
 			if b[at] == 'n' {
 				u.SelectedTeam = nil
@@ -189,7 +191,7 @@ func (d *decoder) user(u *User, b []byte, i int) int {
 		}
 		v, end := valueAt(b, at)
 		i = afterValue(b, end)
-		switch string(key) {
+		switch key {
 		case "id":
 			d.setString(&u.ID, v)
 		case "primary_email":
@@ -234,7 +236,7 @@ func (d *decoder) user(u *User, b []byte, i int) int {
 			if u.RestrictedReason == nil {
 				u.RestrictedReason = new(RestrictedReason)
 			}
-			d.strings(v, "type", &u.RestrictedReason.Type)
+			d.strings(v, [3]string{"type"}, [3]*string{&u.RestrictedReason.Type})
 		case "restricted_by_admin":
 			setBool(&u.RestrictedByAdmin, v)
 		case "restricted_by_admin_reason":
@@ -259,13 +261,13 @@ func (d *decoder) team(t *Team, b []byte, i int) int {
 		return valueEnd(b, start)
 	}
 	for {
-		key, at, ok := memberKey(b, i)
+		key, at, ok := d.memberKey(b, i)
 		if !ok {
 			return closeAt(b, i)
 		}
 		v, end := valueAt(b, at)
 		i = afterValue(b, end)
-		switch string(key) {
+		switch key {
 		case "id":
 			d.setString(&t.ID, v)
 		case "display_name":
@@ -290,23 +292,23 @@ func (d *decoder) riskScores(r *RiskScores, b []byte, i int) int {
 		return valueEnd(b, start)
 	}
 	for {
-		key, at, ok := memberKey(b, i)
+		key, at, ok := d.memberKey(b, i)
 		if !ok {
 			return closeAt(b, i)
 		}
 		v, end := valueAt(b, at)
 		i = afterValue(b, end)
-		if string(key) != "sign_up" || v[0] != '{' {
+		if key != "sign_up" || v[0] != '{' {
 			continue
 		}
 		for j := openObject(v, 0); ; {
-			k, vat, more := memberKey(v, j)
+			k, vat, more := d.memberKey(v, j)
 			if !more {
 				break
 			}
 			w, wend := valueAt(v, vat)
 			j = afterValue(v, wend)
-			switch string(k) {
+			switch k {
 			case "bot":
 				d.setInt(&r.SignUp.Bot, w, "bot")
 			case "free_trial_abuse":
@@ -337,13 +339,13 @@ func (d *decoder) oauthProviders(s *[]OAuthProvider, b []byte, i int) int {
 		}
 		p := &(*s)[n]
 		for j := openObject(v, 0); j >= 0; {
-			k, vat, more := memberKey(v, j)
+			k, vat, more := d.memberKey(v, j)
 			if !more {
 				break
 			}
 			w, wend := valueAt(v, vat)
 			j = afterValue(v, wend)
-			switch string(k) {
+			switch k {
 			case "id":
 				d.setString(&p.ID, w)
 			case "account_id":
@@ -365,13 +367,13 @@ func (d *decoder) deletedUser(u *DeletedUser, b []byte, i int) int {
 		return -1
 	}
 	for {
-		key, at, ok := memberKey(b, i)
+		key, at, ok := d.memberKey(b, i)
 		if !ok {
 			return closeAt(b, i)
 		}
 		v, end := valueAt(b, at)
 		i = afterValue(b, end)
-		switch string(key) {
+		switch key {
 		case "id":
 			d.setString(&u.ID, v)
 		case "teams":
@@ -386,7 +388,7 @@ func (d *decoder) deletedUser(u *DeletedUser, b []byte, i int) int {
 					if n == len(u.Teams) {
 						u.Teams = append(u.Teams, DeletedUserTeam{})
 					}
-					d.strings(w, "id", &u.Teams[n].ID)
+					d.strings(w, [3]string{"id"}, [3]*string{&u.Teams[n].ID})
 				}
 				if u.Teams == nil {
 					u.Teams = []DeletedUserTeam{}
@@ -397,19 +399,20 @@ func (d *decoder) deletedUser(u *DeletedUser, b []byte, i int) int {
 	}
 }
 
-// strings decodes the string members of obj named in pairs: key, then the
-// field it goes into. It does nothing if obj is not an object.
-func (d *decoder) strings(obj []byte, fields ...any) {
+// strings decodes the string members of obj named in keys into the fields
+// at the same index of dsts (unused places nil). It does nothing if obj is
+// not an object.
+func (d *decoder) strings(obj []byte, keys [3]string, dsts [3]*string) {
 	for i := openObject(obj, 0); i >= 0; {
-		key, at, ok := memberKey(obj, i)
+		key, at, ok := d.memberKey(obj, i)
 		if !ok {
 			return
 		}
 		v, end := valueAt(obj, at)
 		i = afterValue(obj, end)
-		for f := 0; f < len(fields); f += 2 {
-			if string(key) == fields[f].(string) {
-				d.setString(fields[f+1].(*string), v)
+		for f, k := range keys {
+			if dsts[f] != nil && key == k {
+				d.setString(dsts[f], v)
 			}
 		}
 	}

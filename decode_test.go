@@ -305,3 +305,32 @@ func FuzzValidMatchesEncodingJSON(f *testing.F) {
 		}
 	})
 }
+
+// The allocations of ParseEvent for each event type, pinned: the event, one
+// string copy of the data (every plain string is a substring of it), the
+// type, a block for the *string fields, each raw metadata value, each
+// nested object or slice, and each string with an escape. A change that
+// adds one fails here.
+func TestParseEventAllocations(t *testing.T) {
+	if raceEnabled || testing.CoverMode() != "" {
+		t.Skip("instrumented builds allocate")
+	}
+	want := map[string]float64{
+		"project_permission.created.json": 3, "project_permission.deleted.json": 3, "stack.test.json": 3,
+		"team.created.json": 6, "team.deleted.json": 3, "team.updated.json": 7,
+		"team_membership.created.json": 3, "team_membership.deleted.json": 3,
+		"team_permission.created.json": 3, "team_permission.deleted.json": 3,
+		"user.created-anonymous.json": 10, "user.created-email-not-verified.json": 11,
+		"user.deleted-no-teams.json": 3, "user.deleted.json": 7,
+		"user.updated-oauth-and-team.json": 18, "user.updated-restricted-by-admin.json": 11,
+	}
+	for name, body := range readPayloads(t, "current") {
+		ev, err := ParseEvent(body)
+		require.NoError(t, err, name)
+		if _, unknown := ev.(*UnknownEvent); unknown {
+			continue
+		}
+		got := testing.AllocsPerRun(20, func() { _, _ = ParseEvent(body) })
+		assert.Equal(t, want[name], got, "%s (%T)", name, ev)
+	}
+}

@@ -114,10 +114,10 @@ func validJSON(b []byte, top *topMembers) bool {
 }
 
 func (t *topMembers) record(key, value []byte) {
-	switch string(keyText(key)) {
-	case "type":
+	switch k := keyText(key); {
+	case equalKey(k, "type"):
 		t.typ = value
-	case "data":
+	case equalKey(k, "data"):
 		t.data = value
 	}
 }
@@ -207,7 +207,7 @@ func numberAt(b []byte, i int) int {
 
 // literalAt returns the index just past the literal word at b[i], or -1.
 func literalAt(b []byte, i int, word string) int {
-	if len(b)-i < len(word) || string(b[i:i+len(word)]) != word {
+	if len(b)-i < len(word) || !equalKey(b[i:i+len(word)], word) {
 		return -1
 	}
 	return i + len(word)

@@ -169,11 +169,25 @@ func depart(departures *[]*PayloadError, err error) error {
 func (s *schema) index(rawKey []byte) int {
 	raw := keyText(rawKey)
 	for i := range s.fields {
-		if string(raw) == s.fields[i].key { // compared without a copy
+		if equalKey(raw, s.fields[i].key) {
 			return i
 		}
 	}
 	return -1
+}
+
+// equalKey reports whether raw spells key. (A loop, not string(raw) == key:
+// TinyGo allocates for that conversion.)
+func equalKey(raw []byte, key string) bool {
+	if len(raw) != len(key) {
+		return false
+	}
+	for i := range raw {
+		if raw[i] != key[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // check validates one member's value, at b[i], and returns the index just
