@@ -178,6 +178,13 @@ step "bench: tests (binary sizes on every target) and every benchmark once"
 step "fuzz: seed corpora of every target, then a short real run of the differential target"
 (cd fuzz && go test -count=1 ./... && go test -run '^$' -fuzz '^FuzzDifferential$' -fuzztime "${FUZZTIME:-20s}" -fuzzminimizetime 5s -parallel 1 .)
 
+step "conformance: the corpus against this library, its CLI, the C ABI and both official libraries"
+if command -v node >/dev/null && command -v npm >/dev/null; then
+	sh testdata/conformance.sh
+else
+	skip "the conformance matrix" "Node and npm are not installed (the official JavaScript library runs on them)"
+fi
+
 step "testdata/generate: builds"
 (cd testdata/generate && go build -o /dev/null .)
 

@@ -8,6 +8,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"net/http/httptest"
 	"os"
 	"os/exec"
@@ -67,4 +68,42 @@ func TestSignCurlRunsAsPrinted(t *testing.T) {
 		assert.Contains(t, string(out), "HTTP 204", r.stdout)
 	}
 	assert.Equal(t, []string{"team.deleted", "team.deleted"}, got)
+}
+
+// The conformance runner: this library answers every case as the rule
+// does, in-process and through -serve; a verifier that always says "ok" is
+// shown failing where it should, and -require turns that into exit 1.
+func TestConformanceRunner(t *testing.T) {
+	if _, err := exec.LookPath("sh"); err != nil {
+		t.Skip("no shell to run a verifier (wasip1)")
+	}
+	corpus := "../../testdata/vectors.json"
+	r := cmd("", nil, "conformance", "-corpus", corpus, "-self", "ours", "-impl", "always ok=yes ok", "-require", "ours")
+	require.Equal(t, 0, r.code, r.stderr)
+	assert.Contains(t, r.stdout, "| **every case** | 1066 | all | 525 |")
+	assert.Contains(t, r.stdout, "| R8 comparison | 40 | all | 0 |")
+
+	bad := cmd("", nil, "conformance", "-corpus", corpus, "-impl", "always ok=yes ok", "-require", "always ok")
+	assert.Equal(t, 1, bad.code)
+	assert.Contains(t, bad.stderr, "always ok: case ")
+
+	// -serve speaks the protocol: each case of the corpus in, the rule's verdict out.
+	cases, err := readCorpus(corpus)
+	require.NoError(t, err)
+	var in strings.Builder
+	for _, c := range cases {
+		line, err := json.Marshal(conformanceCase{Name: c.Name, Secret: c.Secret, Headers: c.Headers, Body: c.Body, NowMs: c.NowMs})
+		require.NoError(t, err)
+		in.Write(append(line, '\n'))
+	}
+	served := cmd(in.String(), nil, "conformance", "-serve")
+	require.Equal(t, 0, served.code, served.stderr)
+	lines := strings.Split(strings.TrimSuffix(served.stdout, "\n"), "\n")
+	require.Len(t, lines, len(cases))
+	for i, c := range cases {
+		assert.Equal(t, c.expected(), lines[i], c.Name)
+	}
+
+	bogus := writeFile(t, "old.json", `{"format":"stackwebhook-vectors/0","cases":[]}`)
+	assert.Equal(t, 2, cmd("", nil, "conformance", "-corpus", bogus).code, "a corpus of another format is refused")
 }

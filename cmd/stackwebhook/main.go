@@ -6,6 +6,7 @@
 //	stackwebhook sign    [flags] [file] print the three headers for a body (to replay it with curl)
 //	stackwebhook decode  [flags] [file] print the typed event of a body as indented JSON
 //	stackwebhook fingerprint [flags]    print the fingerprint of a secret, to compare without showing it
+//	stackwebhook conformance [flags]    run the conformance corpus against verifiers (testdata/CONFORMANCE.md)
 //	stackwebhook version                print the version
 //
 // The secret comes from -secret or the STACK_WEBHOOK_SECRET environment
@@ -47,6 +48,7 @@ var commands = map[string]func(cli, []string) int{
 	"sign":        cli.sign,
 	"decode":      cli.decode,
 	"fingerprint": cli.fingerprint,
+	"conformance": cli.conformance,
 }
 
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
@@ -80,6 +82,7 @@ const usage = `Usage:
   stackwebhook sign    [flags] [file] print the three headers for a body (to replay it with curl)
   stackwebhook decode  [flags] [file] print the typed event of a body as indented JSON
   stackwebhook fingerprint [flags]    print the fingerprint of a secret, to compare without showing it
+  stackwebhook conformance [flags]    run the conformance corpus against verifiers
   stackwebhook version                print the version
 
 The secret comes from -secret or the STACK_WEBHOOK_SECRET environment variable.

@@ -31,19 +31,58 @@ import (
 )
 
 type vectorCase struct {
-	Name    string            `json:"name"`
-	Kind    string            `json:"kind"`
-	Secret  string            `json:"secret"`
-	Headers map[string]string `json:"headers"`
-	Body    string            `json:"body_b64"`
-	NowMs   int64             `json:"now_ms"`
-	Follow  string            `json:"follow"`
-	Rule    string            `json:"rule,omitempty"`
-	Go      string            `json:"go"`
-	JS      string            `json:"js,omitempty"`
+	Name     string            `json:"name"`
+	Kind     string            `json:"kind"`
+	Category string            `json:"category"`
+	Secret   string            `json:"secret"`
+	Headers  map[string]string `json:"headers"`
+	Body     string            `json:"body_b64"`
+	NowMs    int64             `json:"now_ms"`
+	Follow   string            `json:"follow"`
+	Rule     string            `json:"rule,omitempty"`
+	Go       string            `json:"go"`
+	JS       string            `json:"js,omitempty"`
 }
 
+// categoryOf groups the kinds by the rule they exercise, as AUDIT.md numbers
+// the rules (the conformance matrix has a row for each).
+func categoryOf(kind string) string {
+	has := func(prefixes ...string) bool {
+		for _, p := range prefixes {
+			if strings.HasPrefix(kind, p) {
+				return true
+			}
+		}
+		return false
+	}
+	switch {
+	case has("fallback_", "mixed_sets", "missing_", "empty_id", "empty_timestamp", "empty_signature", "no_headers", "header_names_"):
+		return "R1 header sets"
+	case has("tolerance", "timestamp_extreme", "timestamp_milliseconds"):
+		return "R3 tolerance"
+	case has("timestamp_"):
+		return "R2 timestamp syntax"
+	case has("entries_", "entry_", "signature_many_entries"):
+		return "R5 entries"
+	case has("version_"):
+		return "R6 versions"
+	case has("signature_"):
+		return "R7 canonical encoding"
+	case has("flipped_signature_bit"):
+		return "R8 comparison"
+	case has("secret_"):
+		return "R9 keys"
+	}
+	return "R4 signed content"
+}
+
+// formatVersion names the layout of vectors.json (testdata/CONFORMANCE.md);
+// it changes when a field changes meaning, so that a conformance runner can
+// refuse a corpus it does not understand.
+const formatVersion = "stackwebhook-vectors/1"
+
 type corpus struct {
+	Format string       `json:"format"`
 	Source string       `json:"source"`
 	Seed   uint64       `json:"seed"`
 	Cases  []vectorCase `json:"cases"`
@@ -63,6 +102,7 @@ func main() {
 			c.Follow = "go"
 		}
 		c.Name = fmt.Sprintf("%04d_%s", len(cases), c.Kind)
+		c.Category = categoryOf(c.Kind)
 		if body, _ := base64.StdEncoding.DecodeString(c.Body); c.Follow == "js" && !utf8.Valid(body) {
 			panic(c.Name + ": a case that follows JS needs a UTF-8 body")
 		}
@@ -80,6 +120,7 @@ func main() {
 	genExample(add)
 
 	data, err := json.MarshalIndent(corpus{
+		Format: formatVersion,
 		Source: "signatures and the go verdict: github.com/svix/svix-webhooks v1.44.0 (Go); js verdict: npm svix 2.5.0",
 		Seed:   *seed,
 		Cases:  cases,
