@@ -7,7 +7,6 @@ package stackwebhook
 // shared library.
 
 import (
-	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
 	"hash"
@@ -60,9 +59,10 @@ type Webhook struct {
 //     "v1" entries, a public-key Webhook "v1a" entries; other versions are
 //     skipped. A public-key Webhook checks at most MaxV1aSignatures
 //     well-formed v1a entries and ignores the rest, so that a header full of
-//     them cannot cost more than a few ed25519 checks. An entry matches when it is the canonical padded base64 of the
-//     expected bytes, compared in constant time (hmac.Equal); any other
-//     spelling of the same bytes does not match.
+//     them cannot cost more than a few ed25519 checks. An entry matches when
+//     it is the canonical padded base64 of the expected bytes, compared in
+//     constant time (hmac.Equal, in equalMAC); any other spelling of the
+//     same bytes does not match.
 //
 // With a secret and a net/http.Header, Verify makes no allocation. Its time
 // depends on the lengths of the inputs and on the number of entries, not on
@@ -208,7 +208,7 @@ func (wh *Webhook) matchHMAC(id string, ts int64, payload []byte, signatures str
 			continue
 		}
 		copy(enc[:], sig)
-		if n, err := b64.Decode(got[:], enc[:]); err == nil && n == sha256.Size && hmac.Equal(got[:n], want[:]) {
+		if n, err := b64.Decode(got[:], enc[:]); err == nil && n == sha256.Size && equalMAC(got[:n], want[:]) {
 			return nil
 		}
 	}
