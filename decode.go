@@ -153,9 +153,6 @@ func afterValue(b []byte, end int) int {
 	return i
 }
 
-// closeAt returns the index past the closing brace or bracket at b[i].
-func closeAt(b []byte, i int) int { return i + 1 }
-
 // valueAt returns the value at b[i] and the index past it.
 func valueAt(b []byte, i int) ([]byte, int) {
 	end := valueEnd(b, i)
@@ -169,7 +166,7 @@ func (d *decoder) user(u *User, b []byte, i int) int {
 	for {
 		key, at, ok := d.memberKey(b, i)
 		if !ok {
-			return closeAt(b, i)
+			return i + 1 // past the closing brace
 		}
 		switch key { // the values decoded in place
 		case "selected_team":
@@ -263,7 +260,7 @@ func (d *decoder) team(t *Team, b []byte, i int) int {
 	for {
 		key, at, ok := d.memberKey(b, i)
 		if !ok {
-			return closeAt(b, i)
+			return i + 1 // past the closing brace
 		}
 		v, end := valueAt(b, at)
 		i = afterValue(b, end)
@@ -294,7 +291,7 @@ func (d *decoder) riskScores(r *RiskScores, b []byte, i int) int {
 	for {
 		key, at, ok := d.memberKey(b, i)
 		if !ok {
-			return closeAt(b, i)
+			return i + 1 // past the closing brace
 		}
 		v, end := valueAt(b, at)
 		i = afterValue(b, end)
@@ -369,7 +366,7 @@ func (d *decoder) deletedUser(u *DeletedUser, b []byte, i int) int {
 	for {
 		key, at, ok := d.memberKey(b, i)
 		if !ok {
-			return closeAt(b, i)
+			return i + 1 // past the closing brace
 		}
 		v, end := valueAt(b, at)
 		i = afterValue(b, end)

@@ -215,25 +215,42 @@ func TestOlderPayloads(t *testing.T) {
 	assert.Equal(t, "Old Team", ev.(*TeamCreated).Data.DisplayName)
 }
 
-func TestMalformedPayloads(t *testing.T) {
+// malformedCase is a body of testdata/events/malformed.json with the JSON
+// path and problem expected of it, or OK for an edge case that must decode.
+type malformedCase struct {
+	Name, Path, Problem string
+	OK                  bool
+	body                []byte
+}
+
+func readMalformed(t *testing.T) []malformedCase {
 	data, err := os.ReadFile("testdata/events/malformed.json")
 	require.NoError(t, err)
 	var corpus struct {
 		Cases []struct {
-			Name, Body, Path, Problem string
-			BodyB64                   string `json:"body_b64"`
-			OK                        bool
+			malformedCase
+			Body    string
+			BodyB64 string `json:"body_b64"`
 		}
 	}
 	require.NoError(t, json.Unmarshal(data, &corpus))
-	malformed := 0
+	out := make([]malformedCase, 0, len(corpus.Cases))
 	for _, c := range corpus.Cases {
-		body := []byte(c.Body)
+		c.body = []byte(c.Body)
 		if c.BodyB64 != "" {
-			body, err = base64.StdEncoding.DecodeString(c.BodyB64)
+			c.body, err = base64.StdEncoding.DecodeString(c.BodyB64)
 			require.NoError(t, err)
 		}
-		ev, err := ParseEvent(body)
+		out = append(out, c.malformedCase)
+	}
+	require.NotEmpty(t, out)
+	return out
+}
+
+func TestMalformedPayloads(t *testing.T) {
+	malformed := 0
+	for _, c := range readMalformed(t) {
+		ev, err := ParseEvent(c.body)
 		if c.OK {
 			assert.NoError(t, err, c.Name)
 			assert.NotNil(t, ev, c.Name)

@@ -8,6 +8,7 @@ package stackwebhook
 import (
 	"archive/zip"
 	"bufio"
+	"go/format"
 	"io"
 	"io/fs"
 	"os"
@@ -78,6 +79,9 @@ func TestReadme(t *testing.T) {
 		switch b.lang {
 		case "go":
 			require.True(t, strings.HasPrefix(b.text, "package "), "Go block at line %d is not a complete file", b.line)
+			formatted, err := format.Source([]byte(b.text))
+			require.NoError(t, err, "Go block at line %d", b.line)
+			assert.Equal(t, string(formatted), b.text, "Go block at line %d is not gofmt-formatted", b.line)
 			name := "main.go"
 			if strings.Contains(b.text, "func Test") {
 				name = "readme_test.go"

@@ -221,10 +221,14 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx = context.WithValue(ctx, messageKey{}, msg)
 	if h.cfg.store == nil {
-		h.apply(ctx, w, r, ev, nil)
+		h.apply(ctx, w, ev, nil)
 		return
 	}
-	claim, err := h.cfg.store.Claim(ctx, h.cfg.namespace+namespaceSep(h.cfg.namespace)+id, h.cfg.lease)
+	key := id
+	if h.cfg.namespace != "" {
+		key = h.cfg.namespace + ":" + id
+	}
+	claim, err := h.cfg.store.Claim(ctx, key, h.cfg.lease)
 	switch {
 	case err != nil:
 		h.logError(ctx, "stackwebhook: the deduplication store failed; not processed", id, err)
@@ -236,12 +240,12 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Retry-After", strconv.Itoa(max(1, int(claim.RetryAfter.Round(time.Second)/time.Second))))
 		http.Error(w, "this message is being processed", http.StatusConflict)
 	default:
-		h.apply(ctx, w, r, ev, &claim)
+		h.apply(ctx, w, ev, &claim)
 	}
 }
 
 // apply calls fn, and records the outcome in the store when there is one.
-func (h *handler) apply(ctx context.Context, w http.ResponseWriter, r *http.Request, ev stackwebhook.Event, claim *Claim) {
+func (h *handler) apply(ctx context.Context, w http.ResponseWriter, ev stackwebhook.Event, claim *Claim) {
 	id := MessageID(ctx)
 	if err := h.fn(ctx, ev); err != nil {
 		if claim != nil {
@@ -283,13 +287,6 @@ func (h *handler) complete(ctx context.Context, claim Claim) error {
 		time.Sleep(wait)
 		wait = min(2*wait, time.Second)
 	}
-}
-
-func namespaceSep(ns string) string {
-	if ns == "" {
-		return ""
-	}
-	return ":"
 }
 
 func (h *handler) logError(ctx context.Context, msg, id string, err error) {

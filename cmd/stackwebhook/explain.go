@@ -24,7 +24,7 @@ func (c cli) explain(err error, msg message, wh *stackwebhook.Webhook, k key, no
 	say := func(format string, a ...any) { fmt.Fprintf(w, "  "+format+"\n", a...) }
 	switch {
 	case errors.Is(err, stackwebhook.ErrInvalidSecret):
-		say("check failed: the %s", map[bool]string{false: "secret", true: "public key"}[k.public])
+		say("check failed: the %s", k.what())
 		say("most likely cause: %s", k.problem(false))
 	case errors.Is(err, stackwebhook.ErrMissingHeaders):
 		say("check failed: the headers (svix-id, svix-timestamp, svix-signature, or the webhook-* set, all non-empty)")
@@ -124,7 +124,7 @@ func (c cli) explainNoMatch(msg message, wh *stackwebhook.Webhook, k key) {
 			return
 		}
 	}
-	say("most likely cause: the %s is not this endpoint's (another endpoint, or another environment:", map[bool]string{false: "secret", true: "public key"}[k.public])
+	say("most likely cause: the %s is not this endpoint's (another endpoint, or another environment:", k.what())
 	say("development and production have different secrets; this key's fingerprint is %s: compare it with", k.fingerprint())
 	say("`stackwebhook fingerprint` run on the dashboard's), or the body was re-serialised on the way")
 	say("(parsed and re-encoded JSON never matches: verify the raw bytes, then parse)")
@@ -138,14 +138,13 @@ func (k key) problem(signing bool) string {
 	}
 	t := k.text
 	rest := strings.TrimPrefix(strings.TrimPrefix(t, stackwebhook.SecretPrefix), stackwebhook.PublicKeyPrefix)
-	what := map[bool]string{false: "secret", true: "public key"}[k.public]
 	switch {
 	case t == "" && k.public:
 		return "no public key given: pass -public-key"
 	case t == "":
 		return "no secret given: pass -secret or set " + secretEnvVar
 	case len(t) >= 2 && (t[0] == '"' || t[0] == '\'') && t[len(t)-1] == t[0]:
-		return "the " + what + " is in quotes, as in a .env file: pass it without them"
+		return "the " + k.what() + " is in quotes, as in a .env file: pass it without them"
 	case !k.public && strings.HasPrefix(t, stackwebhook.PublicKeyPrefix) && signing:
 		return "this is a public key (whpk_): it can only verify; sign needs the endpoint's secret (whsec_)"
 	case !k.public && strings.HasPrefix(t, stackwebhook.PublicKeyPrefix):
@@ -153,14 +152,14 @@ func (k key) problem(signing bool) string {
 	case k.public && strings.HasPrefix(t, stackwebhook.SecretPrefix):
 		return "this is a secret (whsec_): pass it with -secret"
 	case strings.ContainsAny(t, " \t\r\n"):
-		return "the " + what + " contains white space or a line break (pasted with one?)"
+		return "the " + k.what() + " contains white space or a line break (pasted with one?)"
 	case rest == "":
-		return "the " + what + " is empty after its prefix"
+		return "the " + k.what() + " is empty after its prefix"
 	case strings.HasPrefix(strings.ToLower(t), stackwebhook.SecretPrefix) && !strings.HasPrefix(t, stackwebhook.SecretPrefix),
 		strings.HasPrefix(strings.ToLower(t), stackwebhook.PublicKeyPrefix) && !strings.HasPrefix(t, stackwebhook.PublicKeyPrefix):
 		return "the prefix must be written in lower case (whsec_, whpk_)"
 	case strings.ContainsAny(rest, "-_"):
-		return "the " + what + " holds - or _: it must be standard base64 (+ and /), as the dashboard shows it"
+		return "the " + k.what() + " holds - or _: it must be standard base64 (+ and /), as the dashboard shows it"
 	case k.public:
 		if b, err := stackwebhook.DecodeKey(t, stackwebhook.PublicKeyPrefix); err == nil && len(b) != 32 {
 			return fmt.Sprintf("the public key is %d bytes; an ed25519 public key is 32", len(b))

@@ -14,6 +14,14 @@ type key struct {
 	public bool
 }
 
+// what names the kind of key, as messages say it.
+func (k key) what() string {
+	if k.public {
+		return "public key"
+	}
+	return "secret"
+}
+
 // fingerprint identifies a key without revealing it: the first 4 bytes of
 // the SHA-256 of the decoded key bytes, so that one key has one fingerprint
 // however it is written (with or without whsec_, padded or not).

@@ -41,7 +41,7 @@ func bodyFile(fs *flag.FlagSet, body string) (string, error) {
 	switch {
 	case fs.NArg() > 1:
 		return "", fmt.Errorf("one body file at most; got %d arguments: %q", fs.NArg(), fs.Args())
-	case fs.NArg() == 1 && flagSet(fs, "body"):
+	case fs.NArg() == 1 && flagGiven(fs, "body"):
 		return "", errors.New("give the body once: -body FILE or FILE, not both")
 	case fs.NArg() == 1:
 		return fs.Arg(0), nil
@@ -49,8 +49,8 @@ func bodyFile(fs *flag.FlagSet, body string) (string, error) {
 	return body, nil
 }
 
-// flagSet reports whether the flag name was given on the command line.
-func flagSet(fs *flag.FlagSet, name string) bool {
+// flagGiven reports whether the flag name was given on the command line.
+func flagGiven(fs *flag.FlagSet, name string) bool {
 	set := false
 	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
 	return set

@@ -33,7 +33,7 @@ func (c cli) verify(args []string) int {
 	var msg message
 	if *request != "" {
 		for _, name := range []string{"id", "timestamp", "signature", "body"} {
-			if flagSet(fs, name) {
+			if flagGiven(fs, name) {
 				c.errorf("-request holds the headers and the body: it cannot be combined with -%s", name)
 				return exitUsage
 			}
