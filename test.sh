@@ -177,7 +177,7 @@ step "examples: receivers on chi, gin, echo and AWS Lambda"
 step "bench: tests (binary sizes on every target) and every benchmark once"
 (cd bench && go test -count=1 ./... && go test -count=1 -run '^$' -bench . -benchtime 1x ./...)
 
-step "timing: Verify's comparison shows no leak; a deliberately leaky build (bytes.Equal) is caught"
+step "timing: Verify's comparison shows no leak; a deliberately leaky build (a byte loop that returns at the first difference) is caught"
 (cd bench && go run ./cmd/timingcheck && go run -tags stackwebhook_leaky_compare ./cmd/timingcheck -expect-leak)
 
 step "fuzz: seed corpora of every target, then a short real run of the differential target"

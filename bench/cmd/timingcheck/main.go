@@ -18,7 +18,7 @@
 // in every one of -runs runs, or, with -expect-leak, in none.
 //
 //	go run ./cmd/timingcheck                                                   # Verify as built: passes
-//	go run -tags stackwebhook_leaky_compare ./cmd/timingcheck -expect-leak     # bytes.Equal instead: flagged
+//	go run -tags stackwebhook_leaky_compare ./cmd/timingcheck -expect-leak     # an early-exit byte loop instead: flagged
 package main
 
 import (
