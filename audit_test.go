@@ -2,6 +2,7 @@ package stackwebhook
 
 import (
 	"bufio"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io/fs"
@@ -9,8 +10,10 @@ import (
 	"path"
 	"path/filepath"
 	"regexp"
+	"sort"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -18,7 +21,7 @@ import (
 
 // TestAuditTrail keeps AUDIT.md true: each rule's code anchors name
 // declarations that exist, its tests exist somewhere in the repository, its
-// vector patterns match cases of testdata/vectors.json, and the official
+// vector patterns match cases of conformance/vectors.json, and the official
 // libraries' agreement with the rule is what the corpus says.
 func TestAuditTrail(t *testing.T) {
 	f, err := os.Open("AUDIT.md")
@@ -34,7 +37,7 @@ func TestAuditTrail(t *testing.T) {
 			continue
 		}
 		cols := strings.Split(line, " | ")
-		require.Len(t, cols, 7, line)
+		require.Len(t, cols, 5+len(officialFields), line)
 		rule := strings.TrimPrefix(cols[0], "| ")
 		rules++
 		for _, m := range ticked.FindAllStringSubmatch(cols[2], -1) {
@@ -54,29 +57,31 @@ func TestAuditTrail(t *testing.T) {
 		}
 		patterns := ticked.FindAllStringSubmatch(cols[4], -1)
 		if len(patterns) == 0 {
-			assert.Equal(t, "—", strings.TrimSpace(cols[5]), "%s: agreement without vectors", rule)
+			for _, col := range cols[5:] {
+				assert.Equal(t, "—", strings.TrimSpace(strings.TrimSuffix(col, " |")), "%s: agreement without vectors", rule)
+			}
 			continue
 		}
-		var total, goAgrees, jsAgrees int
+		total := 0
+		agrees := make([]int, len(officialFields))
 		for _, p := range patterns {
 			matched := 0
 			for _, c := range corpus {
 				if ok, _ := path.Match(p[1], c.Kind); ok {
 					matched++
 					total++
-					want := map[string]string{"go": c.Go, "js": c.JS, "rule": c.Rule}[c.Follow]
-					if c.Go == want {
-						goAgrees++
-					}
-					if c.JS == want {
-						jsAgrees++
+					for i, field := range officialFields {
+						if c.verdict(field) == c.want() {
+							agrees[i]++
+						}
 					}
 				}
 			}
 			assert.Positive(t, matched, "%s: vector pattern %s matches no case", rule, p[1])
 		}
-		assert.Equal(t, fmt.Sprintf("%d/%d", goAgrees, total), strings.TrimSpace(cols[5]), "%s: Go library agreement", rule)
-		assert.Equal(t, fmt.Sprintf("%d/%d", jsAgrees, total), strings.TrimSpace(strings.TrimSuffix(cols[6], " |")), "%s: JS library agreement", rule)
+		for i, field := range officialFields {
+			assert.Equal(t, fmt.Sprintf("%d/%d", agrees[i], total), strings.TrimSpace(strings.TrimSuffix(cols[5+i], " |")), "%s: agreement of %s", rule, field)
+		}
 	}
 	assert.GreaterOrEqual(t, rules, 12, "the rules of AUDIT.md")
 }
@@ -108,13 +113,112 @@ func testFunctions(t *testing.T) map[string]bool {
 	return names
 }
 
-type vectorVerdict struct{ Kind, Follow, Go, JS, Rule string }
+// officialFields are the corpus fields of the official libraries' verdicts,
+// in the order of AUDIT.md's agreement columns.
+var officialFields = []string{"go", "go_v1_99_1", "js"}
 
-func vectorVerdicts(t *testing.T) []vectorVerdict {
-	data, err := os.ReadFile("testdata/vectors.json")
+type vectorVerdict struct {
+	Kind, Category, Follow, Rule string
+	Body                         string `json:"body_b64"`
+	Go                           string `json:"go"`
+	GoV1991                      string `json:"go_v1_99_1"`
+	JS                           string `json:"js"`
+}
+
+func (c vectorVerdict) verdict(field string) string {
+	return map[string]string{"go": c.Go, "go_v1_99_1": c.GoV1991, "js": c.JS, "rule": c.Rule}[field]
+}
+
+// want is the rule's verdict.
+func (c vectorVerdict) want() string { return c.verdict(c.Follow) }
+
+type vectorCorpus struct {
+	Verdicts map[string]string // field -> library, as "svix Go v1.44.0"
+	Cases    []vectorVerdict
+}
+
+func vectorVerdicts(t *testing.T) []vectorVerdict { return readVectorCorpus(t).Cases }
+
+func readVectorCorpus(t *testing.T) vectorCorpus {
+	data, err := os.ReadFile("conformance/vectors.json")
 	require.NoError(t, err)
-	var corpus struct{ Cases []vectorVerdict }
+	var corpus vectorCorpus
 	require.NoError(t, json.Unmarshal(data, &corpus))
 	require.NotEmpty(t, corpus.Cases)
-	return corpus.Cases
+	for _, field := range officialFields {
+		require.NotEmpty(t, corpus.Verdicts[field], "the corpus names no library for %s", field)
+	}
+	for _, c := range corpus.Cases {
+		for _, field := range officialFields {
+			require.NotEmpty(t, c.verdict(field), "a case without the %s verdict", field)
+		}
+	}
+	return corpus
+}
+
+// TestAuditDisagreements keeps AUDIT.md's table of disagreements true: each
+// row (library, rule) lists exactly the kinds of case on which that library
+// answers otherwise than the rule, how many cases, and which verdicts; and
+// every disagreement in the corpus is in a row.
+func TestAuditDisagreements(t *testing.T) {
+	corpus := readVectorCorpus(t)
+	type key struct{ library, rule string }
+	type tally struct {
+		kinds, verdicts map[string]bool
+		cases           int
+	}
+	found := map[key]*tally{}
+	for _, c := range corpus.Cases {
+		for _, field := range officialFields {
+			if c.verdict(field) == c.want() {
+				continue
+			}
+			k := key{corpus.Verdicts[field], strings.Fields(c.Category)[0]}
+			if found[k] == nil {
+				found[k] = &tally{kinds: map[string]bool{}, verdicts: map[string]bool{}}
+			}
+			found[k].kinds["`"+c.Kind+"`"] = true
+			found[k].verdicts[c.verdict(field)+" for "+c.want()] = true
+			found[k].cases++
+		}
+	}
+	doc, err := os.ReadFile("AUDIT.md")
+	require.NoError(t, err)
+	row := regexp.MustCompile("(?m)^\\| (svix [^|]+) \\| (R\\d+) \\| ([^|]+) \\| (\\d+) \\| ([^|]+) \\|")
+	rows := row.FindAllStringSubmatch(string(doc), -1)
+	require.NotEmpty(t, rows, "AUDIT.md has no table of disagreements")
+	sorted := func(m map[string]bool) string {
+		var s []string
+		for k := range m {
+			s = append(s, k)
+		}
+		sort.Strings(s)
+		return strings.Join(s, ", ")
+	}
+	for _, r := range rows {
+		k := key{r[1], r[2]}
+		got := found[k]
+		if !assert.NotNil(t, got, "%s on %s: no disagreement in the corpus", k.library, k.rule) {
+			continue
+		}
+		assert.Equal(t, sorted(got.kinds), strings.TrimSpace(r[3]), "%s on %s: kinds", k.library, k.rule)
+		assert.Equal(t, fmt.Sprint(got.cases), r[4], "%s on %s: cases", k.library, k.rule)
+		assert.Equal(t, sorted(got.verdicts), strings.TrimSpace(r[5]), "%s on %s: verdicts", k.library, k.rule)
+		delete(found, k)
+	}
+	for k, v := range found {
+		t.Errorf("AUDIT.md lacks a row: | %s | %s | %s | %d | %s |", k.library, k.rule, sorted(v.kinds), v.cases, sorted(v.verdicts))
+	}
+
+	// The JS library accepts an entry with a third field ("v1,S,x"): the
+	// cases of that kind it refuses are those whose body is not UTF-8, which
+	// it mangles before signing (R4).
+	for _, c := range corpus.Cases {
+		if c.Kind != "entry_extra_field" {
+			continue
+		}
+		body, err := base64.StdEncoding.DecodeString(c.Body)
+		require.NoError(t, err)
+		assert.Equal(t, utf8.Valid(body), c.JS == c.want(), "%s: the JS verdict %s", c.Kind, c.JS)
+	}
 }

@@ -10,7 +10,7 @@ import (
 )
 
 func ExampleWebhook_VerifyEvent() {
-	// Signed by the official svix Go library (testdata/vectors.json, case
+	// Signed by the official svix Go library (conformance/vectors.json, case
 	// example_event). In a handler: the raw body and r.Header.
 	body := []byte(`{"type":"user.deleted","data":{"id":"3e4d5c6b-7a89-4b0c-8d1e-2f3a4b5c6d7e","teams":[{"id":"5f0c3a1e-8d2b-4c6f-9e7a-1b2c3d4e5f60"}]}}`)
 	headers := http.Header{}

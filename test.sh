@@ -15,8 +15,8 @@
 # cannot be had is skipped with a one-line reason, except under CI=true,
 # where every step must run.
 #
-# FUZZTIME (default 20s) is how long the differential fuzz target runs; set it
-# to 30m for a real campaign.
+# FUZZTIME (default 20s) is how long the differential fuzz target runs against
+# each version of the official library; set it to 30m for a real campaign.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -180,12 +180,16 @@ step "bench: tests (binary sizes on every target) and every benchmark once"
 step "timing: Verify's comparison shows no leak; a deliberately leaky build (a byte loop that returns at the first difference) is caught"
 (cd bench && go run ./cmd/timingcheck && go run -tags stackwebhook_leaky_compare ./cmd/timingcheck -expect-leak)
 
-step "fuzz: seed corpora of every target, then a short real run of the differential target"
-(cd fuzz && go test -count=1 ./... && go test -run '^$' -fuzz '^FuzzDifferential$' -fuzztime "${FUZZTIME:-20s}" -fuzzminimizetime 5s -parallel 1 .)
+step "fuzz: seed corpora of every target, then a short real run of the differential target, against the official library v1.44.0 and v1.99.1"
+for modfile in go.mod go.v1.99.1.mod; do
+	echo "--- $modfile"
+	(cd fuzz && go vet -modfile="$modfile" ./... && go test -modfile="$modfile" -count=1 ./... &&
+		go test -modfile="$modfile" -run '^$' -fuzz '^FuzzDifferential$' -fuzztime "${FUZZTIME:-20s}" -fuzzminimizetime 5s -parallel 1 .)
+done
 
 step "conformance: the corpus against this library, its CLI, the C ABI and both official libraries"
 if command -v node >/dev/null && command -v npm >/dev/null; then
-	sh testdata/conformance.sh
+	sh conformance/conformance.sh
 else
 	skip "the conformance matrix" "Node and npm are not installed (the official JavaScript library runs on them)"
 fi

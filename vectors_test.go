@@ -15,7 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// vectorCase is one case of testdata/vectors.json: its signatures and its
+// vectorCase is one case of conformance/vectors.json: its signatures and its
 // "go" and "js" verdicts come from the official libraries (see
 // testdata/generate), never from this package.
 type vectorCase struct {
@@ -48,7 +48,7 @@ func (c vectorCase) expected(t *testing.T) string {
 }
 
 func loadVectors(t testing.TB) []vectorCase {
-	data, err := os.ReadFile("testdata/vectors.json")
+	data, err := os.ReadFile("conformance/vectors.json")
 	require.NoError(t, err)
 	var corpus struct{ Cases []vectorCase }
 	require.NoError(t, json.Unmarshal(data, &corpus))

@@ -12,21 +12,21 @@ import (
 	"testing"
 )
 
-// statusOf maps the verdict names of testdata/vectors.json onto status codes.
+// statusOf maps the verdict names of conformance/vectors.json onto status codes.
 var statusOf = map[string]int{
 	"ok": statusOK, "invalid_secret": statusInvalidSecret, "missing_headers": statusMissingHeaders,
 	"invalid_headers": statusInvalidHeaders, "too_old": statusTimestampTooOld, "too_new": statusTimestampTooNew,
 	"no_match": statusNoMatchingSignature,
 }
 
-// writeCases turns testdata/vectors.json into the tab-separated file that the
+// writeCases turns conformance/vectors.json into the tab-separated file that the
 // C and Python tests read (format: ctest/capi_test.c). The expected status is
 // the official verdict the case says the rule follows. The C ABI takes three
 // header values, not names: the svix-* values when all three are there, else
 // the webhook-* ones when all three are, else the svix-* ones (the verdict is
 // then "missing headers" either way).
 func writeCases(t *testing.T, path string) int {
-	data, err := os.ReadFile("../testdata/vectors.json")
+	data, err := os.ReadFile("../conformance/vectors.json")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -107,7 +107,7 @@ func TestCABI(t *testing.T) {
 	dir := t.TempDir()
 	cases := filepath.Join(dir, "cases.tsv")
 	n := writeCases(t, cases)
-	t.Logf("%d cases from testdata/vectors.json", n)
+	t.Logf("%d cases from conformance/vectors.json", n)
 
 	so := filepath.Join(dir, "libstackwebhook.so")
 	run(t, nil, "go", "build", "-buildmode=c-shared", "-o", so, ".")

@@ -21,7 +21,7 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// signed is a request from testdata/vectors.json: signed by the official
+// signed is a request from conformance/vectors.json: signed by the official
 // svix Go library, with the clock it was checked at.
 type signed struct {
 	kind, secret string
@@ -31,7 +31,7 @@ type signed struct {
 }
 
 func officialRequests(t *testing.T, keep func(kind string) bool) []signed {
-	data, err := os.ReadFile("../testdata/vectors.json")
+	data, err := os.ReadFile("../conformance/vectors.json")
 	require.NoError(t, err)
 	var corpus struct {
 		Cases []struct {

@@ -1,4 +1,4 @@
-"""The conformance protocol (testdata/CONFORMANCE.md) answered through the C ABI, with the stackwebhook package:
+"""The conformance protocol (conformance/CONFORMANCE.md) answered through the C ABI, with the stackwebhook package:
 one JSON case per line on standard input, one verdict per line on standard output.
 
     python3 capi/python/conformance_adapter.py     # STACKWEBHOOK_LIB names libstackwebhook.so

@@ -1,7 +1,7 @@
 """Checks libstackwebhook.so from Python through ctypes (standard library only).
 
 capi_test.go runs it with STACKWEBHOOK_LIB (the shared library) and
-STACKWEBHOOK_CASES (the cases made from testdata/vectors.json; format in
+STACKWEBHOOK_CASES (the cases made from conformance/vectors.json; format in
 ctest/capi_test.c). Run by hand:
 
     STACKWEBHOOK_LIB=./libstackwebhook.so STACKWEBHOOK_CASES=cases.tsv python3 capi/python/test_capi.py

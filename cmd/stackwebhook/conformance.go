@@ -2,6 +2,8 @@ package main
 
 import (
 	"bufio"
+	"bytes"
+	"cmp"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -14,13 +16,13 @@ import (
 	"time"
 
 	"github.com/stackwebhook/stackwebhook"
+	"github.com/stackwebhook/stackwebhook/conformance"
 )
 
-// The conformance suite: the cases of testdata/vectors.json (format
-// stackwebhook-vectors/1, described in testdata/CONFORMANCE.md) run against
-// any verifier through a line protocol, one JSON case in, one verdict out.
-
-const corpusFormat = "stackwebhook-vectors/1"
+// The conformance suite: the cases of conformance/vectors.json (format
+// stackwebhook-vectors/1, described in conformance/CONFORMANCE.md; built into
+// this program) run against any verifier through a line protocol, one JSON
+// case in, one verdict out.
 
 // conformanceCase is one case as the protocol sends it (a subset of the
 // corpus's fields), with what the runner compares against.
@@ -35,14 +37,27 @@ type conformanceCase struct {
 
 	Follow string `json:"follow,omitempty"`
 	Rule   string `json:"rule,omitempty"`
-	Go     string `json:"go,omitempty"`
-	JS     string `json:"js,omitempty"`
+	// official holds the official libraries' verdicts, by corpus field
+	// ("go", "go_v1_99_1", "js"); never sent to a verifier.
+	official map[string]string
 }
 
 // expected is the verdict of the documented rule.
 func (c conformanceCase) expected() string {
-	return map[string]string{"go": c.Go, "js": c.JS, "rule": c.Rule}[c.Follow]
+	if c.Follow == "rule" {
+		return c.Rule
+	}
+	return c.official[c.Follow]
 }
+
+// corpus is a parsed corpus: its cases, and the official libraries whose
+// verdicts they record (corpus field and name, as "svix Go v1.44.0").
+type corpus struct {
+	cases    []conformanceCase
+	official []library
+}
+
+type library struct{ field, name string }
 
 // verdictWords are the answers of the protocol, one for each sentinel.
 var verdictWords = []struct {
@@ -83,12 +98,14 @@ func (c cli) conformance(args []string) int {
 
 Runs the conformance corpus against verifiers and prints a Markdown matrix: for each
 category of cases, how many each verifier answers as the documented rule does.
-A verifier is a command speaking the line protocol (testdata/CONFORMANCE.md): it reads
+A verifier is a command speaking the line protocol (conformance/CONFORMANCE.md): it reads
 one JSON case per line on standard input and writes one verdict per line.
 With -serve, this command is such a verifier itself (this library, through the CLI).`)
-	corpusFile := fs.String("corpus", "testdata/vectors.json", "the corpus, format "+corpusFormat)
+	corpusFile := fs.String("corpus", "", "the corpus, format "+conformance.Format+" (default: the corpus built into this program)")
 	serve := fs.Bool("serve", false, "answer the line protocol on standard input and output, with this library")
 	self := fs.String("self", "", "also run this library in-process, under this column name")
+	timeout := fs.Duration("timeout", 10*time.Second, "how long a verifier may take over one case; past it the case counts as \"timeout\" and the verifier is restarted at the next case")
+	all := fs.Bool("all", false, "list every disagreement, not the first 20 of each verifier")
 	var impls, required multiFlag
 	fs.Var(&impls, "impl", "a verifier, as NAME=COMMAND (run with sh -c); repeatable")
 	fs.Var(&required, "require", "NAME must answer every case as the rule does, or the exit status is 1; repeatable")
@@ -98,17 +115,25 @@ With -serve, this command is such a verifier itself (this library, through the C
 	if *serve {
 		return c.serveConformance()
 	}
-	cases, err := readCorpus(*corpusFile)
+	data := []byte(conformance.Corpus)
+	if *corpusFile != "" {
+		var err error
+		if data, err = os.ReadFile(*corpusFile); err != nil {
+			c.errorf("%v", err)
+			return exitUsage
+		}
+	}
+	k, err := parseCorpus(data)
 	if err != nil {
-		c.errorf("%v", err)
+		c.errorf("%s: %v", cmp.Or(*corpusFile, "the built-in corpus"), err)
 		return exitUsage
 	}
 	var names []string
 	results := map[string][]string{} // implementation -> verdict per case
 	if *self != "" {
 		names = append(names, *self)
-		for _, k := range cases {
-			results[*self] = append(results[*self], libraryVerdict(k))
+		for _, kc := range k.cases {
+			results[*self] = append(results[*self], libraryVerdict(kc))
 		}
 	}
 	for _, impl := range impls {
@@ -117,7 +142,7 @@ With -serve, this command is such a verifier itself (this library, through the C
 			c.errorf("-impl %q: want NAME=COMMAND", impl)
 			return exitUsage
 		}
-		verdicts, err := runVerifier(command, cases)
+		verdicts, err := runVerifier(command, k.cases, *timeout)
 		if err != nil {
 			c.errorf("%s: %v", name, err)
 			return exitRefused
@@ -125,12 +150,18 @@ With -serve, this command is such a verifier itself (this library, through the C
 		names = append(names, name)
 		results[name] = verdicts
 	}
-	printMatrix(c.stdout, cases, names, results)
+	printMatrix(c.stdout, k.cases, names, results)
+	limit := 20
+	if *all {
+		limit = -1
+	}
+	printDisagreements(c.stdout, k, names, results, limit)
 	exit := exitOK
 	for _, name := range required {
-		for i, k := range cases {
-			if got := results[name]; got == nil || got[i] != k.expected() {
-				c.errorf("%s: case %s: got %s, want %s", name, k.Name, printable(verdictAt(got, i)), k.expected())
+		got := results[name]
+		for i, kc := range k.cases {
+			if got == nil || got[i] != kc.expected() {
+				c.errorf("%s", disagreement(k, name, kc, verdictAt(got, i)))
 				exit = exitRefused
 			}
 		}
@@ -150,28 +181,103 @@ type multiFlag []string
 func (m *multiFlag) String() string     { return strings.Join(*m, ", ") }
 func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
 
-func readCorpus(file string) ([]conformanceCase, error) {
-	data, err := os.ReadFile(file)
-	if err != nil {
-		return nil, err
+// parseCorpus reads a corpus of format conformance.Format.
+func parseCorpus(data []byte) (corpus, error) {
+	var raw struct {
+		Format   string
+		Verdicts map[string]string
+		Cases    []json.RawMessage
 	}
-	var corpus struct {
-		Format string
-		Cases  []conformanceCase
+	if err := json.Unmarshal(data, &raw); err != nil {
+		return corpus{}, err
 	}
-	if err := json.Unmarshal(data, &corpus); err != nil {
-		return nil, fmt.Errorf("%s: %w", file, err)
+	if raw.Format != conformance.Format {
+		return corpus{}, fmt.Errorf("format %q, want %q", raw.Format, conformance.Format)
 	}
-	if corpus.Format != corpusFormat {
-		return nil, fmt.Errorf("%s: format %q, want %q", file, corpus.Format, corpusFormat)
+	var k corpus
+	for field, name := range raw.Verdicts {
+		k.official = append(k.official, library{field, name})
 	}
-	return corpus.Cases, nil
+	sort.Slice(k.official, func(i, j int) bool { return k.official[i].name < k.official[j].name })
+	for _, rc := range raw.Cases {
+		var kc conformanceCase
+		var fields map[string]any
+		if err := json.Unmarshal(rc, &kc); err != nil {
+			return corpus{}, err
+		}
+		if err := json.Unmarshal(rc, &fields); err != nil {
+			return corpus{}, err
+		}
+		kc.official = map[string]string{}
+		for _, lib := range k.official {
+			kc.official[lib.field], _ = fields[lib.field].(string)
+		}
+		k.cases = append(k.cases, kc)
+	}
+	return k, nil
 }
 
-// runVerifier runs command, sends every case and reads one verdict each.
-func runVerifier(command string, cases []conformanceCase) ([]string, error) {
+// Line limits of the protocol: a case line (the largest in the corpus is
+// under 30 KB) and a verdict line. A longer line is answered, or counted,
+// as an error, and the protocol goes on at the next line.
+const (
+	maxCaseLine    = 4 << 20
+	maxVerdictLine = 4 << 10
+)
+
+// readLine reads one line of at most max bytes without its line break. A
+// longer line is read through to its end and discarded: tooLong is true.
+// At the end of the input it returns io.EOF (after a last line without a
+// line break, on the next call).
+func readLine(r *bufio.Reader, max int) (line []byte, tooLong bool, err error) {
+	for {
+		chunk, err := r.ReadSlice('\n')
+		if !tooLong {
+			if len(line)+len(chunk) > max+1 {
+				tooLong, line = true, nil
+			} else {
+				line = append(line, chunk...)
+			}
+		}
+		switch {
+		case err == bufio.ErrBufferFull:
+			continue
+		case err == io.EOF && (len(line) > 0 || tooLong):
+			return line, tooLong, nil
+		case err != nil:
+			return nil, false, err
+		}
+		return bytes.TrimSuffix(line, []byte("\n")), tooLong, nil
+	}
+}
+
+// errTimeout is a verifier taking longer than the timeout over a case.
+var errTimeout = errors.New("timeout")
+
+// runVerifier runs command over every case and returns one verdict each. A
+// case the verifier does not answer within timeout gets the verdict
+// "timeout", and the verifier is started again at the next case.
+func runVerifier(command string, cases []conformanceCase, timeout time.Duration) ([]string, error) {
+	verdicts := make([]string, 0, len(cases))
+	for len(verdicts) < len(cases) {
+		got, err := runVerifierFrom(command, cases[len(verdicts):], timeout)
+		verdicts = append(verdicts, got...)
+		switch {
+		case err == errTimeout:
+			verdicts = append(verdicts, "timeout")
+		case err != nil:
+			return nil, fmt.Errorf("after %d verdicts: %v", len(verdicts), err)
+		}
+	}
+	return verdicts, nil
+}
+
+// runVerifierFrom runs command once, sends it cases and reads verdicts until
+// all are in, the verifier fails, or it takes longer than timeout over one.
+func runVerifierFrom(command string, cases []conformanceCase, timeout time.Duration) ([]string, error) {
 	cmd := exec.Command("sh", "-c", command)
 	cmd.Stderr = os.Stderr
+	cmd.WaitDelay = time.Second // a child left holding the pipes does not keep Wait waiting
 	in, err := cmd.StdinPipe()
 	if err != nil {
 		return nil, err
@@ -183,50 +289,149 @@ func runVerifier(command string, cases []conformanceCase) ([]string, error) {
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
+	defer func() {
+		_ = cmd.Process.Kill() // all verdicts are in, or it failed: what it does now does not count
+		_ = cmd.Wait()
+	}()
 	go func() {
 		w := bufio.NewWriter(in)
 		enc := json.NewEncoder(w)
 		for _, k := range cases {
-			_ = enc.Encode(conformanceCase{Name: k.Name, Kind: k.Kind, Category: k.Category, Secret: k.Secret, Headers: k.Headers, Body: k.Body, NowMs: k.NowMs})
+			if enc.Encode(conformanceCase{Name: k.Name, Kind: k.Kind, Category: k.Category, Secret: k.Secret, Headers: k.Headers, Body: k.Body, NowMs: k.NowMs}) != nil {
+				break
+			}
 		}
 		w.Flush()
 		in.Close()
 	}()
-	r := bufio.NewReaderSize(out, 1<<16)
-	verdicts := make([]string, 0, len(cases))
-	for range cases {
-		line, err := r.ReadString('\n')
-		if err != nil {
-			_ = cmd.Process.Kill()
-			_ = cmd.Wait()
-			return nil, fmt.Errorf("after %d verdicts: %v", len(verdicts), err)
-		}
-		verdicts = append(verdicts, strings.TrimSpace(line))
+	type answer struct {
+		line string
+		err  error
 	}
-	// All verdicts are in: whatever the verifier writes or exits with now
-	// does not count (a verifier that keeps writing gets SIGPIPE).
-	out.Close()
-	_ = cmd.Wait()
+	answers := make(chan answer)
+	done := make(chan struct{})
+	defer close(done)
+	go func() {
+		r := bufio.NewReaderSize(out, maxVerdictLine+1)
+		for {
+			line, tooLong, err := readLine(r, maxVerdictLine)
+			a := answer{strings.TrimSpace(string(line)), err}
+			if tooLong {
+				a.line = fmt.Sprintf("error: an answer longer than %d bytes", maxVerdictLine)
+			}
+			select {
+			case answers <- a:
+			case <-done:
+				return
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	verdicts := make([]string, 0, len(cases))
+	timer := time.NewTimer(timeout)
+	defer timer.Stop()
+	for range cases {
+		timer.Reset(timeout)
+		select {
+		case a := <-answers:
+			if a.err != nil {
+				return verdicts, a.err
+			}
+			verdicts = append(verdicts, a.line)
+		case <-timer.C:
+			return verdicts, errTimeout
+		}
+	}
 	return verdicts, nil
 }
 
 // serveConformance answers the protocol with this library.
 func (c cli) serveConformance() int {
-	dec := json.NewDecoder(c.stdin)
+	r := bufio.NewReaderSize(c.stdin, 1<<16)
 	w := bufio.NewWriter(c.stdout)
 	defer w.Flush()
 	for {
-		var k conformanceCase
-		if err := dec.Decode(&k); err == io.EOF {
+		line, tooLong, err := readLine(r, maxCaseLine)
+		if err == io.EOF {
 			return exitOK
 		} else if err != nil {
 			c.errorf("conformance -serve: %v", err)
 			return exitUsage
 		}
-		fmt.Fprintln(w, libraryVerdict(k))
+		var k conformanceCase
+		switch {
+		case tooLong:
+			fmt.Fprintf(w, "error: a case longer than %d bytes\n", maxCaseLine)
+		case len(bytes.TrimSpace(line)) == 0:
+			continue
+		case json.Unmarshal(line, &k) != nil:
+			fmt.Fprintln(w, "error: a case that is not a JSON object of the protocol")
+		default:
+			fmt.Fprintln(w, libraryVerdict(k))
+		}
 		w.Flush()
 	}
 }
+
+// disagreement describes a verifier's answer that differs from the rule's
+// verdict, with the case's category and every official library's verdict,
+// and whether one of them answers the same: a spelling choice an official
+// library shares, or an answer none gives.
+func disagreement(k corpus, name string, c conformanceCase, got string) string {
+	var official, same []string
+	for _, lib := range k.official {
+		v := c.official[lib.field]
+		official = append(official, lib.name+" "+v)
+		if v == got {
+			same = append(same, lib.name)
+		}
+	}
+	shared := "no official library answers so"
+	if len(same) > 0 {
+		shared = "as " + strings.Join(same, " and ")
+	}
+	return fmt.Sprintf("%s: case %s (%s, %s): answered %s; the rule says %s; official: %s; %s",
+		name, c.Name, c.Category, c.Kind, printable(got), c.expected(), strings.Join(official, ", "), shared)
+}
+
+// printDisagreements lists, for each verifier, the cases it answers
+// otherwise than the rule (at most limit each, unless limit < 0), after a
+// count of those an official library answers the same way.
+func printDisagreements(w io.Writer, k corpus, names []string, results map[string][]string, limit int) {
+	for _, name := range names {
+		var lines []string
+		shared := 0
+		for i, c := range k.cases {
+			got := results[name][i]
+			if got == c.expected() {
+				continue
+			}
+			for _, lib := range k.official {
+				if c.official[lib.field] == got {
+					shared++
+					break
+				}
+			}
+			lines = append(lines, disagreement(k, name, c, got))
+		}
+		if len(lines) == 0 {
+			continue
+		}
+		fmt.Fprintf(w, "\n%s: %d cases answered otherwise than the rule: %d as an official library does, %d as none does\n", name, len(lines), shared, len(lines)-shared)
+		for i, l := range lines {
+			if limit >= 0 && i == limit {
+				fmt.Fprintf(w, "  ... and %d more (-all lists them)\n", len(lines)-limit)
+				break
+			}
+			fmt.Fprintln(w, "  "+l)
+		}
+	}
+}
+
+// everyCase is the matrix's key for the row of all cases: no category's name.
+const everyCase = "\x00every case"
 
 func printMatrix(w io.Writer, cases []conformanceCase, names []string, results map[string][]string) {
 	counts := map[string]int{}
@@ -235,12 +440,12 @@ func printMatrix(w io.Writer, cases []conformanceCase, names []string, results m
 		agree[n] = map[string]int{}
 	}
 	for i, k := range cases {
-		cat := k.Category
+		cat := cmp.Or(k.Category, "(no category)")
 		counts[cat]++
 		for _, n := range names {
 			if results[n][i] == k.expected() {
 				agree[n][cat]++
-				agree[n][""]++
+				agree[n][everyCase]++
 			}
 		}
 	}
@@ -263,5 +468,5 @@ func printMatrix(w io.Writer, cases []conformanceCase, names []string, results m
 	for _, cat := range cats {
 		row(cat, cat, counts[cat])
 	}
-	row("**every case**", "", len(cases))
+	row("**every case**", everyCase, len(cases))
 }

@@ -9,11 +9,14 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http/httptest"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -71,27 +74,39 @@ func TestSignCurlRunsAsPrinted(t *testing.T) {
 }
 
 // The conformance runner: this library answers every case as the rule
-// does, in-process and through -serve; a verifier that always says "ok" is
-// shown failing where it should, and -require turns that into exit 1.
+// does, in-process and through -serve, with the corpus built in or named; a
+// verifier that always says "ok" is shown failing where it should, each
+// disagreement naming the official libraries' verdicts, and -require turns
+// that into exit 1.
 func TestConformanceRunner(t *testing.T) {
 	if _, err := exec.LookPath("sh"); err != nil {
 		t.Skip("no shell to run a verifier (wasip1)")
 	}
-	corpus := "../../testdata/vectors.json"
-	r := cmd("", nil, "conformance", "-corpus", corpus, "-self", "ours", "-impl", "always ok=yes ok", "-require", "ours")
-	require.Equal(t, 0, r.code, r.stderr)
-	assert.Contains(t, r.stdout, "| **every case** | 1066 | all | 525 |")
-	assert.Contains(t, r.stdout, "| R8 comparison | 40 | all | 0 |")
+	corpus := "../../conformance/vectors.json"
+	for _, args := range [][]string{{"-corpus", corpus}, nil} {
+		r := cmd("", nil, append([]string{"conformance", "-self", "ours", "-impl", "always ok=yes ok", "-require", "ours"}, args...)...)
+		require.Equal(t, 0, r.code, r.stderr)
+		assert.Contains(t, r.stdout, "| **every case** | 1066 | all | 525 |")
+		assert.Contains(t, r.stdout, "| R8 comparison | 40 | all | 0 |")
+		assert.Contains(t, r.stdout, "always ok: 541 cases answered otherwise than the rule: ")
+		assert.Contains(t, r.stdout, "... and 521 more (-all lists them)")
+	}
 
-	bad := cmd("", nil, "conformance", "-corpus", corpus, "-impl", "always ok=yes ok", "-require", "always ok")
+	bad := cmd("", nil, "conformance", "-all", "-impl", "always ok=yes ok", "-require", "always ok")
 	assert.Equal(t, 1, bad.code)
+	// A case an official library answers the same way is told apart from
+	// one none does.
+	assert.Contains(t, bad.stdout, "always ok: case 1030_secret_empty (R9 keys, secret_empty): answered ok; the rule says invalid_secret; official: svix Go v1.44.0 ok, svix Go v1.99.1 invalid_secret, svix JS 2.5.0 invalid_secret; as svix Go v1.44.0")
+	assert.Regexp(t, `always ok: case \d+_flipped_signature_bit \(R8 comparison, flipped_signature_bit\): answered ok; the rule says no_match; official: svix Go v1.44.0 no_match, svix Go v1.99.1 no_match, svix JS 2.5.0 no_match; no official library answers so`, bad.stdout)
 	assert.Contains(t, bad.stderr, "always ok: case ")
 
 	// -serve speaks the protocol: each case of the corpus in, the rule's verdict out.
-	cases, err := readCorpus(corpus)
+	data, err := os.ReadFile(corpus)
+	require.NoError(t, err)
+	k, err := parseCorpus(data)
 	require.NoError(t, err)
 	var in strings.Builder
-	for _, c := range cases {
+	for _, c := range k.cases {
 		line, err := json.Marshal(conformanceCase{Name: c.Name, Secret: c.Secret, Headers: c.Headers, Body: c.Body, NowMs: c.NowMs})
 		require.NoError(t, err)
 		in.Write(append(line, '\n'))
@@ -99,11 +114,46 @@ func TestConformanceRunner(t *testing.T) {
 	served := cmd(in.String(), nil, "conformance", "-serve")
 	require.Equal(t, 0, served.code, served.stderr)
 	lines := strings.Split(strings.TrimSuffix(served.stdout, "\n"), "\n")
-	require.Len(t, lines, len(cases))
-	for i, c := range cases {
+	require.Len(t, lines, len(k.cases))
+	for i, c := range k.cases {
 		assert.Equal(t, c.expected(), lines[i], c.Name)
 	}
 
 	bogus := writeFile(t, "old.json", `{"format":"stackwebhook-vectors/0","cases":[]}`)
 	assert.Equal(t, 2, cmd("", nil, "conformance", "-corpus", bogus).code, "a corpus of another format is refused")
+}
+
+// The runner bounds what it reads on both sides of the protocol and gives
+// up on a case a verifier does not answer in time, going on with the next.
+func TestConformanceRunnerLimits(t *testing.T) {
+	if _, err := exec.LookPath("sh"); err != nil {
+		t.Skip("no shell to run a verifier (wasip1)")
+	}
+	// -serve: a line past the limit is answered as an error, and the
+	// protocol goes on.
+	in := strings.Repeat("x", maxCaseLine+10) + "\n{\"secret\":\"\"}\nnot json\n"
+	served := cmd(in, nil, "conformance", "-serve")
+	require.Equal(t, 0, served.code, served.stderr)
+	assert.Equal(t, fmt.Sprintf("error: a case longer than %d bytes\ninvalid_secret\nerror: a case that is not a JSON object of the protocol\n", maxCaseLine), served.stdout)
+
+	// A verifier that hangs on its third case, and another that answers
+	// its first case with a megabyte: both runs go on to the end.
+	dir := t.TempDir()
+	corpus := filepath.Join(dir, "small.json")
+	require.NoError(t, os.WriteFile(corpus, []byte(`{"format":"stackwebhook-vectors/1","verdicts":{"go":"svix Go v1.44.0"},"cases":[`+
+		`{"name":"a","secret":"","headers":{},"body_b64":"","now_ms":0,"follow":"go","go":"invalid_secret"},`+
+		`{"name":"b","secret":"","headers":{},"body_b64":"","now_ms":0,"follow":"go","go":"invalid_secret"},`+
+		`{"name":"c","secret":"","headers":{},"body_b64":"","now_ms":0,"follow":"go","go":"invalid_secret"},`+
+		`{"name":"d","secret":"","headers":{},"body_b64":"","now_ms":0,"follow":"go","go":"invalid_secret"}]}`), 0o644))
+	hang := filepath.Join(dir, "hang.sh")
+	require.NoError(t, os.WriteFile(hang, []byte("n=0\nwhile read -r line; do\n  n=$((n+1))\n  case \"$line\" in *'\"name\":\"c\"'*) sleep 3 ;; esac\n  echo invalid_secret\ndone\n"), 0o755))
+	big := filepath.Join(dir, "big.sh")
+	require.NoError(t, os.WriteFile(big, []byte("head -c 1000000 /dev/zero | tr '\\0' x; echo\nwhile read -r line; do echo invalid_secret; done\n"), 0o755))
+	start := time.Now()
+	r := cmd("", nil, "conformance", "-corpus", corpus, "-timeout", "500ms", "-impl", "hang=sh "+hang, "-impl", "big=sh "+big)
+	assert.Less(t, time.Since(start), 20*time.Second)
+	require.Equal(t, 0, r.code, r.stderr)
+	assert.Contains(t, r.stdout, "| **every case** | 4 | 3 | 3 |")
+	assert.Contains(t, r.stdout, "hang: case c (, ): answered timeout;")
+	assert.Contains(t, r.stdout, fmt.Sprintf("big: case a (, ): answered error: an answer longer than %d bytes;", maxVerdictLine))
 }

@@ -6,7 +6,7 @@
 //	stackwebhook sign    [flags] [file] print the three headers for a body (to replay it with curl)
 //	stackwebhook decode  [flags] [file] print the typed event of a body as indented JSON
 //	stackwebhook fingerprint [flags]    print the fingerprint of a secret, to compare without showing it
-//	stackwebhook conformance [flags]    run the conformance corpus against verifiers (testdata/CONFORMANCE.md)
+//	stackwebhook conformance [flags]    run the conformance corpus against verifiers (conformance/CONFORMANCE.md)
 //	stackwebhook version                print the version
 //
 // The secret comes from -secret or the STACK_WEBHOOK_SECRET environment

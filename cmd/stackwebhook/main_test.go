@@ -26,7 +26,7 @@ func cmd(stdin string, env map[string]string, args ...string) result {
 	return result{code, out.String(), errOut.String()}
 }
 
-// officialEvent is an event case of testdata/vectors.json: signed by the
+// officialEvent is an event case of conformance/vectors.json: signed by the
 // official svix Go library.
 type officialEvent struct {
 	secret, id, ts, sig, body string
@@ -34,7 +34,7 @@ type officialEvent struct {
 }
 
 func loadOfficialEvent(t *testing.T, kind string) officialEvent {
-	data, err := os.ReadFile("../../testdata/vectors.json")
+	data, err := os.ReadFile("../../conformance/vectors.json")
 	require.NoError(t, err)
 	var corpus struct {
 		Cases []struct {

@@ -9,7 +9,7 @@ import (
 )
 
 // The built-in sample: a user.deleted webhook signed by the official svix
-// Go library v1.44.0 (testdata/vectors.json, case example_event), with the
+// Go library v1.44.0 (conformance/vectors.json, case example_event), with the
 // secret of the official libraries' published test vector.
 const (
 	sampleSecret    = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"

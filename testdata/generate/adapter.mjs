@@ -1,4 +1,4 @@
-// Answers the conformance protocol (testdata/CONFORMANCE.md) with the
+// Answers the conformance protocol (conformance/CONFORMANCE.md) with the
 // official JavaScript library, npm svix 2.5.0: one JSON case per line on
 // standard input, one verdict per line on standard output.
 // Usage: node adapter.mjs (after npm ci in this folder)

@@ -1,4 +1,4 @@
-// Command generate writes testdata/vectors.json: signature cases whose
+// Command generate writes conformance/vectors.json: signature cases whose
 // signatures and verdicts come from the official svix Go library v1.44.0
 // (never from stackwebhook). verdicts.mjs then adds the official JavaScript
 // library's verdict (npm svix 2.5.0) to every case. Run ./regenerate.sh.
@@ -76,23 +76,26 @@ func categoryOf(kind string) string {
 	return "R4 signed content"
 }
 
-// formatVersion names the layout of vectors.json (testdata/CONFORMANCE.md);
+// formatVersion names the layout of vectors.json (conformance/CONFORMANCE.md);
 // it changes when a field changes meaning, so that a conformance runner can
 // refuse a corpus it does not understand.
 const formatVersion = "stackwebhook-vectors/1"
 
 type corpus struct {
-	Format string       `json:"format"`
-	Source string       `json:"source"`
-	Seed   uint64       `json:"seed"`
-	Cases  []vectorCase `json:"cases"`
+	Format string `json:"format"`
+	Source string `json:"source"`
+	// Verdicts names the library behind each verdict field of a case:
+	// "go" here, the others as goverdicts.mjs and verdicts.mjs add them.
+	Verdicts map[string]string `json:"verdicts"`
+	Seed     uint64            `json:"seed"`
+	Cases    []vectorCase      `json:"cases"`
 }
 
 var rng *rand.Rand
 
 func main() {
 	seed := flag.Uint64("seed", 1, "random seed")
-	out := flag.String("out", "../vectors.json", "output file")
+	out := flag.String("out", "../../conformance/vectors.json", "output file")
 	flag.Parse()
 	rng = rand.New(rand.NewPCG(*seed, *seed^0x5eed))
 
@@ -120,10 +123,11 @@ func main() {
 	genExample(add)
 
 	data, err := json.MarshalIndent(corpus{
-		Format: formatVersion,
-		Source: "signatures and the go verdict: github.com/svix/svix-webhooks v1.44.0 (Go); js verdict: npm svix 2.5.0",
-		Seed:   *seed,
-		Cases:  cases,
+		Format:   formatVersion,
+		Source:   "signatures and the go verdict: github.com/svix/svix-webhooks v1.44.0 (Go); go_v1_99_1: the same library at v1.99.1; js verdict: npm svix 2.5.0",
+		Verdicts: map[string]string{"go": "svix Go v1.44.0"},
+		Seed:     *seed,
+		Cases:    cases,
 	}, "", " ")
 	check(err)
 	check(os.WriteFile(*out, append(data, '\n'), 0o644))

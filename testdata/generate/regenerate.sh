@@ -1,8 +1,13 @@
 #!/bin/sh
-# Regenerates ../vectors.json from the official libraries, reproducibly.
+# Regenerates ../../conformance/vectors.json from the official libraries, reproducibly.
 set -eu
 cd "$(dirname "$0")"
-go run . -seed "${SEED:-1}" -out ../vectors.json
+corpus=../../conformance/vectors.json
+go run . -seed "${SEED:-1}" -out "$corpus"
+adapter=$(mktemp)
+trap 'rm -f "$adapter"' EXIT
+(cd ../../fuzz && go build -modfile=go.v1.99.1.mod -o "$adapter" ./cmd/officialadapter)
 npm ci --no-audit --no-fund --silent
-node verdicts.mjs ../vectors.json
+node goverdicts.mjs "$corpus" go_v1_99_1 "svix Go v1.99.1" "$adapter"
+node verdicts.mjs "$corpus"
 node v1a.mjs ../v1a.json

@@ -1,9 +1,11 @@
 // Command officialadapter answers the conformance protocol
-// (testdata/CONFORMANCE.md) with the official svix Go library v1.44.0: one
-// JSON case per line on standard input, one verdict per line on standard
-// output. The verdict is official.Verdict's, the same that the corpus
-// records in its "go" field (headers as net/http hands them over, the
-// library's tolerance applied at the case's clock).
+// (conformance/CONFORMANCE.md) with the official svix Go library: one JSON
+// case per line on standard input, one verdict per line on standard output.
+// Built with this module's go.mod it runs v1.44.0; built with
+// -modfile=go.v1.99.1.mod, v1.99.1. The verdict is official.Verdict's, the
+// same that the corpus records in its "go" and "go_v1_99_1" fields (headers
+// as net/http hands them over, the library's tolerance applied at the case's
+// clock).
 package main
 
 import (

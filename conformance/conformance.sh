@@ -1,0 +1,25 @@
+#!/bin/sh
+# Runs the conformance corpus (conformance/vectors.json, format stackwebhook-vectors/1; see CONFORMANCE.md)
+# against this library (in-process and through the CLI), the C ABI (through the Python package), and the
+# official Go library (v1.44.0 and v1.99.1) and JavaScript library, and prints the compatibility matrix in
+# Markdown: for each rule's cases, how many each verifier answers as the documented rule does, then each
+# verifier's disagreements with the official libraries' verdicts. Fails if this library or its CLI misses
+# any. Needs Go, gcc, Python 3, Node and npm (npm ci fetches the official JavaScript library).
+set -eu
+cd "$(dirname "$0")/.."
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+go build -o "$tmp/stackwebhook" ./cmd/stackwebhook
+go build -buildmode=c-shared -o "$tmp/libstackwebhook.so" ./capi
+(cd fuzz && go build -o "$tmp/officialadapter" ./cmd/officialadapter &&
+	go build -modfile=go.v1.99.1.mod -o "$tmp/officialadapter-v1.99.1" ./cmd/officialadapter)
+(cd testdata/generate && npm ci --no-audit --no-fund --silent)
+STACKWEBHOOK_LIB="$tmp/libstackwebhook.so" PYTHONPATH=capi/python "$tmp/stackwebhook" conformance \
+	-corpus conformance/vectors.json \
+	-self "stackwebhook" \
+	-impl "CLI=$tmp/stackwebhook conformance -serve" \
+	-impl "C ABI (Python)=python3 capi/python/conformance_adapter.py" \
+	-impl "svix Go v1.44.0=$tmp/officialadapter" \
+	-impl "svix Go v1.99.1=$tmp/officialadapter-v1.99.1" \
+	-impl "svix JS 2.5.0=node testdata/generate/adapter.mjs" \
+	-require stackwebhook -require CLI "$@"
