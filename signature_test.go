@@ -471,3 +471,44 @@ func mustBase64(s string) []byte {
 	}
 	return b
 }
+
+// A signature header split into several values on the way (a proxy that
+// splits on commas, as AWS API Gateway's multi-value headers do, or one
+// that repeats the header per entry) verifies when its entries do, and only
+// then. The genuine entry is the published vector's.
+func TestSplitSignatureHeader(t *testing.T) {
+	wh := pubWebhook(t)
+	other := "v1,AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="
+	_, genuine, _ := strings.Cut(pubSig, ",")
+	for _, tc := range []struct {
+		name   string
+		values []string
+		ok     bool
+	}{
+		{"one value", []string{pubSig}, true},
+		{"split on its comma", []string{"v1", genuine}, true},
+		{"a rotation list split on commas", strings.Split(other+" "+pubSig, ","), true},
+		{"a rotation list split on commas, genuine first", strings.Split(pubSig+" "+other, ","), true},
+		{"one value per entry", []string{other, pubSig}, true},
+		{"one value per entry, some empty", []string{other, "", pubSig}, true},
+		{"split, without the genuine entry", strings.Split(other+" "+other, ","), false},
+		{"one value per entry, without the genuine entry", []string{other, other}, false},
+		{"split, the genuine entry cut short", []string{"v1", genuine[:43]}, false},
+		{"split, the genuine entry under another version", []string{"v2", genuine}, false},
+		{"split, the genuine entry broken across values", []string{"v1," + genuine[:20], genuine[20:]}, false},
+	} {
+		h := http.Header{}
+		h.Set("svix-id", pubID)
+		h.Set("svix-timestamp", strconv.Itoa(pubTS))
+		h["Svix-Signature"] = tc.values
+		err := wh.Verify([]byte(pubBody), h)
+		if tc.ok {
+			assert.NoError(t, err, tc.name)
+		} else {
+			assert.ErrorIs(t, err, ErrNoMatchingSignature, tc.name)
+		}
+		// The webhook-* set is read the same way.
+		w := http.Header{"Webhook-Id": {pubID}, "Webhook-Timestamp": {strconv.Itoa(pubTS)}, "Webhook-Signature": tc.values}
+		assert.Equal(t, err == nil, wh.Verify([]byte(pubBody), w) == nil, tc.name+" (webhook-*)")
+	}
+}

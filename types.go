@@ -45,8 +45,9 @@ type UserUpdated struct {
 	Data User `json:"data"`
 }
 
-// UserDeleted is user.deleted. Stack sends one team_membership.deleted per
-// team before it, and no permission deletions.
+// UserDeleted is user.deleted. Stack also sends one team_membership.deleted
+// per team of the user, all started concurrently with it (in no order: any
+// of them may arrive first), and no permission deletions.
 type UserDeleted struct {
 	Data DeletedUser `json:"data"`
 }

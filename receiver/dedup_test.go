@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -221,4 +222,13 @@ func TestSchemaDrift(t *testing.T) {
 	strict := receiver.Handler(wh, rec.fn, receiver.WithStrictPayloads())
 	assert.Equal(t, http.StatusBadRequest, serve(strict, req()).Code)
 	assert.Zero(t, rec.calls)
+}
+
+// A claim's state prints as a word, in logs and in test failures.
+func TestClaimStateString(t *testing.T) {
+	assert.Equal(t, "claimed", receiver.Claimed.String())
+	assert.Equal(t, "done", receiver.Done.String())
+	assert.Equal(t, "in progress", receiver.InProgress.String())
+	assert.Equal(t, "ClaimState(0)", receiver.ClaimState(0).String())
+	assert.Equal(t, "state in progress", fmt.Sprintf("state %v", receiver.InProgress))
 }

@@ -3,6 +3,7 @@ package receiver
 import (
 	"context"
 	"errors"
+	"strconv"
 	"time"
 )
 
@@ -49,6 +50,20 @@ const (
 	Done                             // already applied: acknowledge, do nothing
 	InProgress                       // another delivery is processing it now
 )
+
+// String returns the state's name ("claimed", "done", "in progress"), for
+// logs and test failures.
+func (s ClaimState) String() string {
+	switch s {
+	case Claimed:
+		return "claimed"
+	case Done:
+		return "done"
+	case InProgress:
+		return "in progress"
+	}
+	return "ClaimState(" + strconv.Itoa(int(s)) + ")"
+}
 
 // Errors of the stores.
 var (

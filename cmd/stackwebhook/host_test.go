@@ -25,23 +25,49 @@ import (
 	"github.com/stackwebhook/stackwebhook/receiver"
 )
 
-func TestReadingStdinSaysSo(t *testing.T) {
-	tty, err := os.Open(os.DevNull) // a character device, as a terminal is
+// The stdin hint is for a person at a terminal only: not for /dev/null, a
+// character device that is no terminal, nor for a pipe. (The terminal's case
+// is TestReadingTerminalSaysSo, on Linux.)
+func TestReadingStdinQuietly(t *testing.T) {
+	null, err := os.Open(os.DevNull)
 	if err != nil {
 		t.Skip("no /dev/null in this sandbox")
 	}
-	defer tty.Close()
-	if fi, err := tty.Stat(); err != nil || fi == nil || fi.Mode()&os.ModeCharDevice == 0 {
-		t.Skip("this platform does not report /dev/null as a character device")
-	}
+	defer null.Close()
 	e := loadOfficialEvent(t, "event_team.created")
 	var out, errOut strings.Builder
-	code := run(e.args(), tty, &out, &errOut, func(string) string { return "" })
+	code := run(e.args(), null, &out, &errOut, func(string) string { return "" })
 	assert.Equal(t, 1, code)
-	assert.True(t, strings.HasPrefix(errOut.String(), "stackwebhook: reading the body from standard input"), errOut.String())
+	assert.NotContains(t, errOut.String(), "reading the body", "/dev/null is no terminal")
 
 	r := cmd(e.body, nil, e.args()...) // a pipe: nothing to say
 	assert.NotContains(t, r.stderr, "reading the body")
+}
+
+// verify says that the secret is missing, or wrong, before it reads any
+// input: with standard input a terminal nobody types into, it does not wait.
+func TestVerifyReportsTheKeyBeforeReadingInput(t *testing.T) {
+	r, w, err := os.Pipe() // never written to nor closed: reading it would block
+	require.NoError(t, err)
+	defer r.Close()
+	defer w.Close()
+	for _, args := range [][]string{
+		{"verify", "-id", "msg_1", "-timestamp", "1", "-signature", "v1,x"},
+		{"verify", "-secret", "whsec_not base64", "-id", "msg_1", "-timestamp", "1", "-signature", "v1,x"},
+		{"verify", "-public-key", "", "-id", "msg_1", "-timestamp", "1", "-signature", "v1a,x"},
+	} {
+		done := make(chan int, 1)
+		var out, errOut strings.Builder
+		go func() { done <- run(args, r, &out, &errOut, func(string) string { return "" }) }()
+		select {
+		case code := <-done:
+			assert.Equal(t, 1, code, "%v", args)
+			assert.Contains(t, errOut.String(), "NOT verified: stackwebhook: invalid secret", "%v", args)
+			assert.NotContains(t, errOut.String(), "reading the body", "%v", args)
+		case <-time.After(10 * time.Second):
+			t.Fatalf("%v: still reading standard input", args)
+		}
+	}
 }
 
 // The printed curl command, run as printed, delivers the body: with the body

@@ -58,13 +58,12 @@ func flagGiven(fs *flag.FlagSet, name string) bool {
 
 // readBody reads a file, or standard input for "" and "-", through the
 // limit max. Reading a terminal, it says so first: a command that waits for
-// input in silence looks hung.
+// input in silence looks hung (and only a terminal: from /dev/null or a pipe
+// the hint would be noise).
 func (c cli) readBody(name string, max int64) ([]byte, error) {
 	if name == "" || name == "-" {
-		if f, ok := c.stdin.(*os.File); ok {
-			if fi, err := f.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
-				fmt.Fprintln(c.stderr, "stackwebhook: reading the body from standard input (end it with Ctrl-D; or give a file)")
-			}
+		if f, ok := c.stdin.(*os.File); ok && isTerminal(f) {
+			fmt.Fprintln(c.stderr, "stackwebhook: reading the body from standard input (end it with Ctrl-D; or give a file)")
 		}
 		return readLimited(c.stdin, "the body on standard input", max)
 	}

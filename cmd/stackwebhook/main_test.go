@@ -247,3 +247,39 @@ func TestInputsAreBounded(t *testing.T) {
 	assert.Equal(t, 2, r.code)
 	assert.Contains(t, r.stderr, "-max-body raises it")
 }
+
+// sign -curl writes a body from standard input into the command only when a
+// terminal shows it as it is: a carriage return, a C1 control or a
+// bidirectional override would make the command on the screen differ from
+// the one that runs, so such a body is refused with a request for a file,
+// and so are such characters in the URL or the id.
+func TestSignCurlPrintsNothingNonPrintable(t *testing.T) {
+	const secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+	for _, body := range []string{
+		"{\"a\":\"x\r\"}",           // carriage return
+		"{\"a\":\"\u0085\"}",        // C1 next line
+		"{\"a\":\"\u202egnp.exe\"}", // right-to-left override
+		"{\"a\":\"\u2066x\u2069\"}", // isolates
+		"{\"a\":\"\x1b[2J\"}",       // escape sequence
+		"{\"a\":\"\xff\"}",          // not UTF-8
+	} {
+		r := cmd(body, nil, "sign", "-secret", secret, "-curl", "http://localhost:1/hook")
+		assert.Equal(t, 2, r.code, "%q", body)
+		assert.Contains(t, r.stderr, "give it as a file", "%q", body)
+		assert.Empty(t, r.stdout, "%q", body)
+		assert.True(t, shownAsIs(r.stderr, "\n"), "%q", r.stderr)
+	}
+	for _, args := range [][]string{
+		{"-curl", "http://localhost:1/\u202ekooh"},
+		{"-curl", "http://localhost:1/hook", "-id", "msg_\u0085"},
+	} {
+		r := cmd("{}", nil, append([]string{"sign", "-secret", secret}, args...)...)
+		assert.Equal(t, 2, r.code, "%q", args)
+		assert.Contains(t, r.stderr, "not printable", "%q", args)
+		assert.True(t, shownAsIs(r.stderr, "\n"), "%q", r.stderr)
+	}
+	// Text with line breaks and tabs still goes into the command.
+	r := cmd("{\n\t\"a\": \"Zoë 山田\"\n}", nil, "sign", "-secret", secret, "-curl", "http://localhost:1/hook")
+	require.Equal(t, 0, r.code, r.stderr)
+	assert.Contains(t, r.stdout, "Zoë 山田")
+}

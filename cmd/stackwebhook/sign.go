@@ -1,13 +1,11 @@
 package main
 
 import (
-	"bytes"
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
 	"strconv"
 	"time"
-	"unicode/utf8"
 
 	"github.com/stackwebhook/stackwebhook"
 )
@@ -58,16 +56,26 @@ func (c cli) sign(args []string) int {
 	ts := strconv.FormatInt(at.Unix(), 10)
 	if *curl != "" {
 		// A body read from standard input is gone when the printed command
-		// runs: it goes into the command itself (text only).
+		// runs: it goes into the command itself, if it is text that a
+		// terminal shows as it is (line breaks and tabs aside). Nothing
+		// non-printable is printed raw: a carriage return, an escape
+		// sequence or a bidirectional override could make the command on
+		// the screen differ from the one that runs.
 		var send string
 		switch {
 		case file != "-" && file != "":
 			send = "--data-binary @" + shellQuote(file)
-		case utf8.Valid(data) && !bytes.ContainsRune(data, 0):
+		case shownAsIs(string(data), "\n\t"):
 			send = "--data-binary " + shellQuote(string(data))
 		default:
-			c.errorf("-curl: this body is not text and cannot be written into a command: give it as a file")
+			c.errorf("-curl: this body has bytes that are not printable text (control, format or bidirectional characters, or not UTF-8), which a command printed to a terminal would hide or reorder: give it as a file")
 			return exitUsage
+		}
+		for _, arg := range []struct{ name, value string }{{"the URL", *curl}, {"the message id", *id}, {"the body file's name", file}} {
+			if !shownAsIs(arg.value, "") {
+				c.errorf("-curl: %s %s has characters that are not printable", arg.name, printable(arg.value))
+				return exitUsage
+			}
 		}
 		// -w prints the status, which a 204 answer would otherwise leave unseen.
 		fmt.Fprintf(c.stdout, "curl -sS -X POST %s -H 'Content-Type: application/json' -H %s -H %s -H %s %s -w %s\n",

@@ -17,10 +17,18 @@ import (
 // otherwise quoted with Go escapes ("user.created\x1b[2J"): no control
 // character, line break or invalid UTF-8 reaches the terminal.
 func printable(s string) string {
-	if strings.IndexFunc(s, func(r rune) bool { return r == utf8.RuneError || !strconv.IsPrint(r) }) >= 0 {
+	if !shownAsIs(s, "") {
 		return strconv.Quote(s)
 	}
 	return s
+}
+
+// shownAsIs reports whether every rune of s is valid and printable, or one
+// of also.
+func shownAsIs(s, also string) bool {
+	return strings.IndexFunc(s, func(r rune) bool {
+		return (r == utf8.RuneError || !strconv.IsPrint(r)) && !strings.ContainsRune(also, r)
+	}) < 0
 }
 
 // escapeJSON rewrites every non-printable rune of valid JSON text (DEL, the

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/stackwebhook/stackwebhook"
@@ -30,6 +31,14 @@ func (c cli) verify(args []string) int {
 		c.errorf("-now: %v", err)
 		return exitUsage
 	}
+	// A key that cannot verify anything is reported before any input is
+	// read: waiting for a body first would only delay the answer.
+	k := c.keyFrom(*secret, *publicKey)
+	wh, err := k.webhook(stackwebhook.WithTolerance(*tolerance))
+	if err != nil {
+		c.explain(err, message{}, nil, k, now, *tolerance)
+		return exitRefused
+	}
 	var msg message
 	if *request != "" {
 		for _, name := range []string{"id", "timestamp", "signature", "body"} {
@@ -53,16 +62,15 @@ func (c cli) verify(args []string) int {
 		c.errorf("%v", err)
 		return exitUsage
 	}
+	for _, name := range []string{stackwebhook.HeaderSvixSignature, stackwebhook.HeaderWebhookSignature} {
+		if n := len(msg.headers.Values(name)); n > 1 {
+			msg.notes = append(msg.notes, fmt.Sprintf("the %s header came as %d values: a proxy split it (on commas, as AWS API Gateway's multi-value headers do) or repeated it; its entries were read from all of them", strings.ToLower(name), n))
+		}
+	}
 	for _, note := range msg.notes {
 		fmt.Fprintln(c.stderr, "note:", note)
 	}
 
-	k := c.keyFrom(*secret, *publicKey)
-	wh, err := k.webhook(stackwebhook.WithTolerance(*tolerance))
-	if err != nil {
-		c.explain(err, msg, nil, k, now, *tolerance)
-		return exitRefused
-	}
 	if err := wh.VerifyAt(msg.body, msg.headers, now); err != nil {
 		c.explain(err, msg, wh, k, now, *tolerance)
 		return exitRefused
