@@ -3,7 +3,6 @@ package stackwebhook
 import (
 	"bufio"
 	"encoding/base64"
-	"encoding/json"
 	"fmt"
 	"io/fs"
 	"os"
@@ -117,33 +116,10 @@ func testFunctions(t *testing.T) map[string]bool {
 // in the order of AUDIT.md's agreement columns.
 var officialFields = []string{"go", "go_v1_99_1", "js"}
 
-type vectorVerdict struct {
-	Kind, Category, Follow, Rule string
-	Body                         string `json:"body_b64"`
-	Go                           string `json:"go"`
-	GoV1991                      string `json:"go_v1_99_1"`
-	JS                           string `json:"js"`
-}
-
-func (c vectorVerdict) verdict(field string) string {
-	return map[string]string{"go": c.Go, "go_v1_99_1": c.GoV1991, "js": c.JS, "rule": c.Rule}[field]
-}
-
-// want is the rule's verdict.
-func (c vectorVerdict) want() string { return c.verdict(c.Follow) }
-
-type vectorCorpus struct {
-	Verdicts map[string]string // field -> library, as "svix Go v1.44.0"
-	Cases    []vectorVerdict
-}
-
-func vectorVerdicts(t *testing.T) []vectorVerdict { return readVectorCorpus(t).Cases }
+func vectorVerdicts(t *testing.T) []vectorCase { return readVectorCorpus(t).Cases }
 
 func readVectorCorpus(t *testing.T) vectorCorpus {
-	data, err := os.ReadFile("conformance/vectors.json")
-	require.NoError(t, err)
-	var corpus vectorCorpus
-	require.NoError(t, json.Unmarshal(data, &corpus))
+	corpus := loadCorpus(t)
 	require.NotEmpty(t, corpus.Cases)
 	for _, field := range officialFields {
 		require.NotEmpty(t, corpus.Verdicts[field], "the corpus names no library for %s", field)
