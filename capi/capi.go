@@ -10,12 +10,32 @@ package main
 /*
 #include <stddef.h>
 #include <stdint.h>
+
+// The layouts of stackwebhook_header and stackwebhook_message in
+// stackwebhook.h, under names of their own: the hand-written header's
+// prototypes (const char *) would clash with the ones cgo writes (char *).
+typedef struct {
+  const char *name;
+  size_t name_len;
+  const char *value;
+  size_t value_len;
+} swh_header;
+
+typedef struct {
+  long long timestamp;
+  size_t id_len;
+  size_t type_len;
+  size_t needed;
+} swh_message;
 */
 import "C"
 
 import (
 	"errors"
+	"fmt"
 	"math"
+	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -105,6 +125,12 @@ func headers(msgID, timestamp, signature *C.char) headerValues {
 
 // payloadBytes views the caller's payload without copying it.
 func payloadBytes(p *C.uchar, n C.size_t) ([]byte, bool) {
+	return bytesOf((*C.char)(unsafe.Pointer(p)), n)
+}
+
+// bytesOf views n bytes at p without copying them: NULL is the empty string
+// when n is 0, and not ok otherwise.
+func bytesOf(p *C.char, n C.size_t) ([]byte, bool) {
 	if p == nil {
 		return nil, n == 0
 	}
@@ -151,6 +177,10 @@ func stackwebhook_verify(secret, msgID, timestamp, signature *C.char, payload *C
 }
 
 func newHandle(make func(key string, opts ...stackwebhook.Option) (*stackwebhook.Webhook, error), key *C.char, toleranceSeconds C.longlong, out *C.uint64_t) C.int {
+	return newHandleOf(make, C.GoString(key), toleranceSeconds, out)
+}
+
+func newHandleOf(make func(key string, opts ...stackwebhook.Option) (*stackwebhook.Webhook, error), key string, toleranceSeconds C.longlong, out *C.uint64_t) C.int {
 	if out == nil || toleranceSeconds < 0 {
 		return statusInvalidArgument
 	}
@@ -162,7 +192,7 @@ func newHandle(make func(key string, opts ...stackwebhook.Option) (*stackwebhook
 		}
 		opts = append(opts, stackwebhook.WithTolerance(tol))
 	}
-	wh, err := make(C.GoString(key), opts...)
+	wh, err := make(key, opts...)
 	if err != nil {
 		return status(err)
 	}
@@ -175,6 +205,21 @@ func newHandle(make func(key string, opts ...stackwebhook.Option) (*stackwebhook
 //export stackwebhook_new
 func stackwebhook_new(secret *C.char, toleranceSeconds C.longlong, out *C.uint64_t) C.int {
 	return newHandle(stackwebhook.NewWebhook, secret, toleranceSeconds, out)
+}
+
+//export stackwebhook_new_key
+func stackwebhook_new_key(key *C.char, keyLen C.size_t, publicKey C.int, toleranceSeconds C.longlong, out *C.uint64_t) C.int {
+	text, ok := bytesOf(key, keyLen)
+	if !ok {
+		return statusInvalidArgument
+	}
+	constructor := stackwebhook.NewWebhook
+	if publicKey != 0 {
+		constructor = publickey.NewWebhook
+	}
+	// A NUL byte is no base64: the constructors refuse such a key whole,
+	// where a C string would have been cut short at it.
+	return newHandleOf(constructor, string(text), toleranceSeconds, out)
 }
 
 //export stackwebhook_new_public_key
@@ -234,4 +279,132 @@ func stackwebhook_verify_event(h C.uint64_t, msgID, timestamp, signature *C.char
 		return statusInvalidPayload
 	}
 	return copyOut(ev.EventType(), typeOut, typeSize, needed)
+}
+
+// The flags of stackwebhook_verify_request.
+const flagDecodeEvent = 1
+
+// requestHeaders builds the request's headers from the caller's pairs, as
+// net/http would hold them: names in any case (and the CGI form HTTP_SVIX_ID,
+// as WSGI, Rack and Django's request.META give them), repeated names as
+// several values. A NUL byte in a name or a value is refused: C callers
+// would read the value up to it, and the message id that an application
+// deduplicates on would not be the one verified. So is the id or timestamp
+// of either set given more than once: which one was checked would be for
+// the reader to guess. (A repeated signature header is a split one, read
+// whole by stackwebhook.ReadHeaders.)
+func requestHeaders(pairs *C.swh_header, count C.size_t) (http.Header, error) {
+	if pairs == nil && count != 0 || uint64(count) > math.MaxInt32 {
+		return nil, errInvalidArgument
+	}
+	h := make(http.Header, 8)
+	for _, p := range unsafe.Slice(pairs, int(count)) {
+		name, okName := bytesOf(p.name, p.name_len)
+		value, okValue := bytesOf(p.value, p.value_len)
+		if !okName || !okValue {
+			return nil, errInvalidArgument
+		}
+		if where := bytesIndexNUL(name, value); where >= 0 {
+			return nil, fmt.Errorf("%w: the header %s holds a NUL byte in its %s", stackwebhook.ErrInvalidHeaders, strconv.Quote(string(name)), [2]string{"name", "value"}[where])
+		}
+		n := string(name)
+		if rest, ok := strings.CutPrefix(n, "HTTP_"); ok {
+			n = strings.ReplaceAll(rest, "_", "-")
+		}
+		h.Add(n, string(value))
+	}
+	for _, name := range []string{stackwebhook.HeaderSvixID, stackwebhook.HeaderSvixTimestamp, stackwebhook.HeaderWebhookID, stackwebhook.HeaderWebhookTimestamp} {
+		if n := len(h.Values(name)); n > 1 {
+			return nil, fmt.Errorf("%w: the header %s is given %d times", stackwebhook.ErrInvalidHeaders, strings.ToLower(name), n)
+		}
+	}
+	return h, nil
+}
+
+// bytesIndexNUL returns 0 if name holds a NUL byte, 1 if value does, else -1.
+func bytesIndexNUL(name, value []byte) int {
+	for i, b := range [2][]byte{name, value} {
+		if strings.IndexByte(string(b), 0) >= 0 {
+			return i
+		}
+	}
+	return -1
+}
+
+var errInvalidArgument = errors.New("stackwebhook: invalid argument")
+
+//export stackwebhook_verify_request
+func stackwebhook_verify_request(h C.uint64_t, pairs *C.swh_header, count C.size_t, payload *C.uchar, payloadLen C.size_t, nowUnix C.longlong, flags C.int, out *C.char, outSize C.size_t, msg *C.swh_message) C.int {
+	if msg == nil {
+		return statusInvalidArgument
+	}
+	*msg = C.swh_message{}
+	code, answer, ts := verifyRequest(h, pairs, count, payload, payloadLen, nowUnix, flags)
+	msg.needed = C.size_t(len(answer.text))
+	if code != statusOK {
+		// The failure's text, cut short to fit (never a reason to fail).
+		if out != nil && outSize > 0 {
+			text := answer.text
+			if uint64(len(text)) > uint64(outSize) {
+				text = text[:outSize-1] + "\x00"
+			}
+			copy(unsafe.Slice((*byte)(unsafe.Pointer(out)), len(text)), text)
+		}
+		return code
+	}
+	msg.timestamp = C.longlong(ts)
+	msg.id_len = C.size_t(answer.idLen)
+	msg.type_len = C.size_t(answer.typeLen)
+	if out == nil || uint64(outSize) < uint64(len(answer.text)) {
+		return statusBufferTooSmall // verified: call again with msg->needed bytes
+	}
+	copy(unsafe.Slice((*byte)(unsafe.Pointer(out)), len(answer.text)), answer.text)
+	return statusOK
+}
+
+// answer is what stackwebhook_verify_request writes into out: the verified
+// id and the event type, each NUL-terminated, or a failure's text.
+type answer struct {
+	text           string
+	idLen, typeLen int
+}
+
+func failed(err error) answer { return answer{text: err.Error() + "\x00"} }
+
+func verifyRequest(h C.uint64_t, pairs *C.swh_header, count C.size_t, payload *C.uchar, payloadLen C.size_t, nowUnix C.longlong, flags C.int) (C.int, answer, int64) {
+	wh, ok := lookup(h)
+	if !ok {
+		return statusInvalidArgument, failed(fmt.Errorf("%w: not a live handle", errInvalidArgument)), 0
+	}
+	if flags&^flagDecodeEvent != 0 {
+		return statusInvalidArgument, failed(fmt.Errorf("%w: unknown flags %#x", errInvalidArgument, int(flags))), 0
+	}
+	body, ok := payloadBytes(payload, payloadLen)
+	if !ok {
+		return statusInvalidArgument, failed(fmt.Errorf("%w: a NULL payload of non-zero length", errInvalidArgument)), 0
+	}
+	headers, err := requestHeaders(pairs, count)
+	if err == errInvalidArgument {
+		return statusInvalidArgument, failed(fmt.Errorf("%w: a NULL header array, name or value of non-zero length", errInvalidArgument)), 0
+	} else if err != nil {
+		return status(err), failed(err), 0
+	}
+	if err := wh.VerifyAt(body, headers, clock(nowUnix)); err != nil {
+		return status(err), failed(err), 0
+	}
+	id, timestamp, _, _ := stackwebhook.ReadHeaders(headers)
+	ts, _ := strconv.ParseInt(timestamp, 10, 64) // Verify parsed it
+	a := answer{text: id + "\x00", idLen: len(id)}
+	if flags&flagDecodeEvent != 0 {
+		ev, err := stackwebhook.ParseEvent(body)
+		if err != nil {
+			return status(err), failed(err), 0
+		}
+		if strings.IndexByte(ev.EventType(), 0) >= 0 {
+			return statusInvalidPayload, failed(fmt.Errorf("%w: the event type holds a NUL byte", stackwebhook.ErrInvalidPayload)), 0
+		}
+		a.text += ev.EventType() + "\x00"
+		a.typeLen = len(ev.EventType())
+	}
+	return statusOK, a, ts
 }

@@ -6,8 +6,16 @@
  *   go build -buildmode=c-shared  -o libstackwebhook.so ./capi
  *   go build -buildmode=c-archive -o libstackwebhook.a  ./capi
  *
+ * Start with stackwebhook_new_key and stackwebhook_verify_request: they take
+ * every string with its length, refuse a NUL byte inside one, choose the
+ * header set by the library's own rule from the request's headers as they
+ * arrived, and hand back the verified message id, the idempotency key.
+ * The older functions below them take NUL-terminated strings and the three
+ * header values already chosen; they stay for existing callers.
+ *
  * Rules every function follows:
- *   - Strings are NUL-terminated byte strings; any bytes are accepted.
+ *   - Strings are NUL-terminated byte strings unless a length is given;
+ *     any bytes are accepted.
  *   - No function keeps any pointer it is given after it returns.
  *   - A NULL pointer never crashes: it yields a status (a NULL or empty
  *     header value means the header is missing).
@@ -50,6 +58,63 @@ enum {
 /* A Webhook held by the library: an opaque number, never a pointer. 0 is
  * never a valid handle. A freed handle is never reused. */
 typedef uint64_t stackwebhook_handle;
+
+/* Creates a handle from a key of key_len bytes (no terminator needed): with
+ * public_key 0, an endpoint secret, "whsec_" followed by base64, verifying v1
+ * (HMAC-SHA256) signatures; otherwise a "whpk_" ed25519 public key verifying
+ * v1a signatures. A NUL byte anywhere in the key is refused
+ * (STACKWEBHOOK_ERR_INVALID_SECRET): a C string would have ended there and
+ * another key been read. tolerance_seconds as for stackwebhook_new. */
+int stackwebhook_new_key(const char *key, size_t key_len, int public_key, long long tolerance_seconds,
+                         stackwebhook_handle *out);
+
+/* One header of a request as it arrived: its name, in any letter case (the
+ * CGI form, HTTP_SVIX_ID as WSGI, Rack and Django's request.META give it, is
+ * read as svix-id), and its value, each with its length. */
+typedef struct {
+  const char *name;
+  size_t name_len;
+  const char *value;
+  size_t value_len;
+} stackwebhook_header;
+
+/* What stackwebhook_verify_request found. */
+typedef struct {
+  long long timestamp; /* verified: the signed timestamp, Unix seconds */
+  size_t id_len;       /* verified: the length of the verified message id, at out */
+  size_t type_len;     /* verified, with STACKWEBHOOK_DECODE_EVENT: the event type's length, at out + id_len + 1 */
+  size_t needed;       /* the bytes out needs for this answer (the failure's text, on failure) */
+} stackwebhook_message;
+
+/* Flags of stackwebhook_verify_request. */
+enum { STACKWEBHOOK_DECODE_EVENT = 1 };
+
+/* Verifies a request: its header_count headers, every one it arrived with
+ * (names and values in any order and case; headers other than svix-* and
+ * webhook-* are ignored), and its raw payload. The header set is chosen by
+ * the library's rule (the svix-* set if its id, timestamp and signature are
+ * all non-empty, else the whole webhook-* set): callers never choose it.
+ * Refused with STACKWEBHOOK_ERR_INVALID_HEADERS: a NUL byte in any name or
+ * value, and the id or timestamp of either set given more than once. A
+ * signature header given several times (a proxy split it) is read whole.
+ *
+ * On success, out holds the verified message id, NUL-terminated, and with
+ * STACKWEBHOOK_DECODE_EVENT the payload is also decoded as a Stack webhook
+ * and its event type follows the id's NUL, NUL-terminated; *message says
+ * the lengths and the signed timestamp. Use that id, never a header read by
+ * hand, as the idempotency key: when the svix-* set is incomplete the
+ * webhook-* set's id is the one verified, and a replayer can add a stray
+ * svix-id beside a captured delivery renamed to webhook-*. If out_size is
+ * too small, nothing is written and STACKWEBHOOK_ERR_BUFFER_TOO_SMALL is
+ * returned with message->needed: the message did verify; call again.
+ *
+ * On failure, out (if out_size > 0) holds the library's description of what
+ * failed, NUL-terminated, cut short to fit. now_unix as for
+ * stackwebhook_verify; message may not be NULL. */
+int stackwebhook_verify_request(stackwebhook_handle handle, const stackwebhook_header *headers,
+                                size_t header_count, const unsigned char *payload, size_t payload_len,
+                                long long now_unix, int flags, char *out, size_t out_size,
+                                stackwebhook_message *message);
 
 /* One call: decode the secret, check the three header values (NULL or "" =
  * missing) against the payload. now_unix is the clock in Unix seconds; 0

@@ -4,12 +4,15 @@
  * the static library and feeds it a file made from testdata/vectors.json,
  * one case a line, tab-separated, every field hex-encoded but the numbers:
  *
- *   status  secret  id  timestamp  signature  body  now_unix  event_type  sign
+ *   status  secret  id  timestamp  signature  body  now_unix  event_type  sign  headers
  *
  * status is the expected code (from the official libraries' verdicts),
  * event_type the type stackwebhook_verify_event must report ("" for none),
- * and sign is 1 when signature is the official signature of the message,
- * which stackwebhook_sign must reproduce.
+ * sign is 1 when signature is the official signature of the message, which
+ * stackwebhook_sign must reproduce, and headers the request's headers as
+ * sent, hex name ":" hex value, comma-separated. id, timestamp and signature
+ * are the values of the header set the rule chooses: on success,
+ * stackwebhook_verify_request must return that id.
  */
 #define _DEFAULT_SOURCE /* getline, strsep */
 #include <pthread.h>
@@ -44,6 +47,61 @@ static size_t unhex(char *s) {
   }
   s[n] = 0;
   return n;
+}
+
+/* Parses the headers field (modified in place) into at most max headers. */
+static size_t parse_headers(char *field, stackwebhook_header *out, size_t max) {
+  size_t n = 0;
+  for (char *pair; n < max && (pair = strsep(&field, ",")) != NULL;) {
+    if (pair[0] == 0) continue;
+    char *value = strchr(pair, ':');
+    *value++ = 0;
+    out[n].name = pair;
+    out[n].name_len = unhex(pair);
+    out[n].value = value;
+    out[n].value_len = unhex(value);
+    n++;
+  }
+  return n;
+}
+
+/* stackwebhook_verify_request over the request's headers as sent. */
+static void check_request(int want, const char *secret, const char *id, char *headers_field,
+                          const unsigned char *payload, size_t body_len, long long now,
+                          const char *event_type) {
+  stackwebhook_header headers[16];
+  size_t count = parse_headers(headers_field, headers, 16);
+  stackwebhook_handle h = 0;
+  int got = stackwebhook_new_key(secret, strlen(secret), 0, 0, &h);
+  if (want == STACKWEBHOOK_ERR_INVALID_SECRET) {
+    CHECK(got == STACKWEBHOOK_ERR_INVALID_SECRET, "stackwebhook_new_key accepted a bad secret");
+    return;
+  }
+  CHECK(got == STACKWEBHOOK_OK, "stackwebhook_new_key: %d", got);
+  char first[256], *out = first;
+  stackwebhook_message m;
+  int flags = event_type[0] ? STACKWEBHOOK_DECODE_EVENT : 0;
+  got = stackwebhook_verify_request(h, headers, count, payload, body_len, now, flags, out, sizeof first, &m);
+  if (got == STACKWEBHOOK_ERR_BUFFER_TOO_SMALL) { /* verified: a long id; again with the size it needs */
+    out = malloc(m.needed);
+    got = stackwebhook_verify_request(h, headers, count, payload, body_len, now, flags, out, m.needed, &m);
+  }
+  CHECK(got == want, "stackwebhook_verify_request: got %d (%s), want %d, id %s", got,
+        got == 0 ? "" : out, want, id);
+  if (want == STACKWEBHOOK_OK && got == STACKWEBHOOK_OK) {
+    CHECK(m.id_len == strlen(id) && strcmp(out, id) == 0, "verified id %s, want %s", out, id);
+    CHECK(m.needed == m.id_len + 1 + (flags ? m.type_len + 1 : 0), "needed %zu", m.needed);
+    if (flags) {
+      CHECK(strcmp(out + m.id_len + 1, event_type) == 0, "event type %s, want %s", out + m.id_len + 1, event_type);
+    }
+    char small[4];
+    got = stackwebhook_verify_request(h, headers, count, payload, body_len, now, flags, small, sizeof small, &m);
+    CHECK(got == STACKWEBHOOK_ERR_BUFFER_TOO_SMALL && m.needed > sizeof small, "a short buffer: %d", got);
+  } else if (got != STACKWEBHOOK_OK) {
+    CHECK(strncmp(out, "stackwebhook: ", 14) == 0 && m.needed == strlen(out) + 1, "the failure's text: %s", out);
+  }
+  if (out != first) free(out);
+  stackwebhook_free(h);
 }
 
 static void check_case(int want, char *secret, char *id, char *ts, char *sig, char *body,
@@ -181,6 +239,81 @@ static void check_arguments(void) {
   CHECK(stackwebhook_free(h) == STACKWEBHOOK_OK, "free");
 }
 
+#define HEADER(n, v) \
+  { n, sizeof n - 1, v, sizeof v - 1 }
+
+/* stackwebhook_verify_request's own refusals, and the verified id. */
+static void check_request_arguments(void) {
+  const unsigned char *body = (const unsigned char *)pub_body;
+  size_t len = strlen(pub_body);
+  long long now = 1614265330;
+  stackwebhook_handle h = 0;
+  char out[128];
+  stackwebhook_message m;
+  CHECK(stackwebhook_new_key(pub_secret, strlen(pub_secret), 0, 0, &h) == STACKWEBHOOK_OK, "new_key");
+
+  /* A captured delivery renamed to webhook-*, with a stray svix-id: the
+   * verified id is the webhook-id, never the stray one. */
+  stackwebhook_header replay[] = {
+      HEADER("Webhook-Id", "msg_p5jXN8AQM9LWM0D4loKWxJek"), HEADER("webhook-timestamp", "1614265330"),
+      HEADER("WEBHOOK-SIGNATURE", "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="), HEADER("svix-id", "msg_evil"),
+      HEADER("Content-Type", "application/json")};
+  int got = stackwebhook_verify_request(h, replay, 5, body, len, now, 0, out, sizeof out, &m);
+  CHECK(got == STACKWEBHOOK_OK && strcmp(out, pub_id) == 0 && m.timestamp == now, "replay: %d, id %s", got, out);
+
+  /* CGI names, as WSGI, Rack and Django's request.META give them. */
+  stackwebhook_header cgi[] = {HEADER("HTTP_SVIX_ID", "msg_p5jXN8AQM9LWM0D4loKWxJek"),
+                               HEADER("HTTP_SVIX_TIMESTAMP", "1614265330"),
+                               HEADER("HTTP_SVIX_SIGNATURE", "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=")};
+  CHECK(stackwebhook_verify_request(h, cgi, 3, body, len, now, 0, out, sizeof out, &m) == STACKWEBHOOK_OK, "CGI names: %s", out);
+
+  /* A NUL byte: the id a C string would read is msg_p5j..., the one the
+   * application would store is longer. Refused, in a value and in a name. */
+  stackwebhook_header nul[] = {HEADER("svix-id", "msg_p5jXN8AQM9LWM0D4loKWxJek\0x"), HEADER("svix-timestamp", "1614265330"),
+                               HEADER("svix-signature", "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=")};
+  got = stackwebhook_verify_request(h, nul, 3, body, len, now, 0, out, sizeof out, &m);
+  CHECK(got == STACKWEBHOOK_ERR_INVALID_HEADERS && strstr(out, "NUL") != NULL, "NUL in a value: %d %s", got, out);
+  stackwebhook_header nul_name[] = {HEADER("svix-id", "msg_p5jXN8AQM9LWM0D4loKWxJek"), HEADER("svix-timestamp", "1614265330"),
+                                    HEADER("svix-signature", "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="),
+                                    HEADER("x-other\0svix-id", "msg_evil")};
+  CHECK(stackwebhook_verify_request(h, nul_name, 4, body, len, now, 0, out, sizeof out, &m) == STACKWEBHOOK_ERR_INVALID_HEADERS,
+        "NUL in a name");
+
+  /* The id given twice: refused, whichever comes first. */
+  stackwebhook_header twice[] = {HEADER("svix-id", "msg_p5jXN8AQM9LWM0D4loKWxJek"), HEADER("svix-timestamp", "1614265330"),
+                                 HEADER("svix-signature", "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="),
+                                 HEADER("SVIX-ID", "msg_evil")};
+  got = stackwebhook_verify_request(h, twice, 4, body, len, now, 0, out, sizeof out, &m);
+  CHECK(got == STACKWEBHOOK_ERR_INVALID_HEADERS && strstr(out, "svix-id is given 2 times") != NULL, "id twice: %s", out);
+
+  /* A signature header split by a proxy on its comma is read whole. */
+  stackwebhook_header split[] = {HEADER("svix-id", "msg_p5jXN8AQM9LWM0D4loKWxJek"), HEADER("svix-timestamp", "1614265330"),
+                                 HEADER("svix-signature", "v1"), HEADER("svix-signature", "g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=")};
+  CHECK(stackwebhook_verify_request(h, split, 4, body, len, now, 0, out, sizeof out, &m) == STACKWEBHOOK_OK, "split signature: %s", out);
+
+  /* A failure's text, cut short to fit the buffer, and never overrun. */
+  char tiny[8] = "xxxxxxx";
+  got = stackwebhook_verify_request(h, replay, 3, body, len, now + 1000, 0, tiny, 5, &m);
+  CHECK(got == STACKWEBHOOK_ERR_TIMESTAMP_TOO_OLD && strcmp(tiny, "stac") == 0 && tiny[6] == 'x', "short text: %s", tiny);
+  CHECK(stackwebhook_verify_request(h, replay, 3, body, len, now + 1000, 0, NULL, 0, &m) == STACKWEBHOOK_ERR_TIMESTAMP_TOO_OLD,
+        "no buffer for the text");
+
+  /* Arguments. */
+  CHECK(stackwebhook_verify_request(h, NULL, 3, body, len, now, 0, out, sizeof out, &m) == STACKWEBHOOK_ERR_INVALID_ARGUMENT, "NULL headers");
+  CHECK(stackwebhook_verify_request(h, NULL, 0, body, len, now, 0, out, sizeof out, &m) == STACKWEBHOOK_ERR_MISSING_HEADERS, "no headers");
+  CHECK(stackwebhook_verify_request(h, replay, 3, body, len, now, 0, out, sizeof out, NULL) == STACKWEBHOOK_ERR_INVALID_ARGUMENT, "NULL message");
+  CHECK(stackwebhook_verify_request(h, replay, 3, body, len, now, 4, out, sizeof out, &m) == STACKWEBHOOK_ERR_INVALID_ARGUMENT, "unknown flag");
+  CHECK(stackwebhook_verify_request(987654321, replay, 3, body, len, now, 0, out, sizeof out, &m) == STACKWEBHOOK_ERR_INVALID_ARGUMENT, "bad handle");
+  CHECK(stackwebhook_free(h) == STACKWEBHOOK_OK, "free");
+
+  /* A NUL in the key: refused whole, where a C string would read the key before it. */
+  static const char nul_secret[] = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\0 trailing";
+  CHECK(stackwebhook_new_key(nul_secret, sizeof nul_secret - 1, 0, 0, &h) == STACKWEBHOOK_ERR_INVALID_SECRET, "NUL in the secret");
+  CHECK(stackwebhook_new_key(NULL, 3, 0, 0, &h) == STACKWEBHOOK_ERR_INVALID_ARGUMENT, "NULL key of length 3");
+  CHECK(stackwebhook_new_key("whpk_1SiA4o9hyqTCpIqC5V9HUakiiaeACeqfZTInDBbOir4=", 49, 1, 0, &h) == STACKWEBHOOK_OK, "public key");
+  CHECK(stackwebhook_free(h) == STACKWEBHOOK_OK, "free");
+}
+
 /* Several C threads verifying with one handle, and making handles, at once. */
 static stackwebhook_handle shared;
 static int thread_failures;
@@ -226,10 +359,10 @@ int main(int argc, char **argv) {
   char *line = malloc(cap);
   int cases = 0;
   while (getline(&line, &cap, f) > 0) {
-    char *field[9];
+    char *field[10];
     char *p = line;
-    for (int i = 0; i < 9; i++) field[i] = strsep(&p, "\t\n");
-    if (!field[8]) continue;
+    for (int i = 0; i < 10; i++) field[i] = strsep(&p, "\t\n");
+    if (!field[9]) continue;
     size_t body_len = 0;
     for (int i = 1; i <= 5; i++) {
       size_t n = unhex(field[i]);
@@ -238,11 +371,14 @@ int main(int argc, char **argv) {
     unhex(field[7]);
     check_case(atoi(field[0]), field[1], field[2], field[3], field[4], field[5], body_len,
                atoll(field[6]), field[7], atoi(field[8]));
+    check_request(atoi(field[0]), field[1], field[2], field[9], (const unsigned char *)field[5], body_len,
+                  atoll(field[6]), field[7]);
     cases++;
   }
   free(line);
   fclose(f);
   check_arguments();
+  check_request_arguments();
   check_threads();
   printf("%d cases; %d passed, %d failed\n", cases, passed, failed);
   return failed == 0 && cases > 0 ? 0 : 1;

@@ -3,8 +3,8 @@ one JSON case per line on standard input, one verdict per line on standard outpu
 
     python3 capi/python/conformance_adapter.py     # STACKWEBHOOK_LIB names libstackwebhook.so
 
-The C ABI takes whole seconds for the clock (the rule reads the clock to the whole second too) and NUL-terminated
-strings: a case whose secret or header holds a NUL byte cannot cross it, and is answered "error: NUL".
+The headers go to the C ABI as the case gives them, names and all: the C library chooses the header set. The C ABI
+takes whole seconds for the clock (the rule reads the clock to the whole second too).
 """
 import base64
 import json
@@ -19,17 +19,9 @@ VERDICTS = {stackwebhook.InvalidSecret: "invalid_secret", stackwebhook.MissingHe
 
 def verdict(case):
     try:
-        wh = stackwebhook.Webhook(case["secret"])
-    except stackwebhook.InvalidSecret:
-        return "invalid_secret"
-    except ValueError:
-        return "error: NUL"
-    try:
-        with wh:
+        with stackwebhook.Webhook(case["secret"]) as wh:
             wh.verify(base64.b64decode(case["body_b64"]), case["headers"], now=case["now_ms"] // 1000)
         return "ok"
-    except ValueError:
-        return "error: NUL"
     except stackwebhook.StackWebhookError as e:
         return VERDICTS.get(type(e), "error: " + str(e))
 

@@ -44,7 +44,7 @@ def load_cases():
     cases = []
     with open(os.environ["STACKWEBHOOK_CASES"]) as f:
         for line in f:
-            s, secret, id_, ts, sig, body, now, event_type, sign = line.rstrip("\n").split("\t")
+            s, secret, id_, ts, sig, body, now, event_type, sign, _headers = line.rstrip("\n").split("\t")
             cases.append(dict(status=int(s), secret=bytes.fromhex(secret), id=bytes.fromhex(id_), ts=bytes.fromhex(ts),
                               sig=bytes.fromhex(sig), body=bytes.fromhex(body), now=int(now),
                               event_type=bytes.fromhex(event_type), sign=sign == "1"))
