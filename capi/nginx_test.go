@@ -11,7 +11,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -19,8 +18,13 @@ import (
 )
 
 // TestNginxVerifiesAndProxies runs nginx with Debian's Lua module and
-// lua/nginx.conf: a signed webhook is proxied to the application, a
-// tampered or unsigned one is answered 401 and never reaches it.
+// lua/nginx.conf as shipped (its two addresses changed), the module and the
+// library laid out as luarocks installs them in the prefix: a signed webhook
+// is proxied to the application with the verified id in Stack-Webhook-Id
+// (the renamed-header replay's stray svix-id and a forged Stack-Webhook-Id
+// never reach it), a body nginx buffered to a file verifies, a tampered or
+// unsigned one is answered 401, 101 headers 400, and none of those reaches
+// the application.
 func TestNginxVerifiesAndProxies(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the library and runs nginx")
@@ -29,13 +33,26 @@ func TestNginxVerifiesAndProxies(t *testing.T) {
 		requireUnderCI(t, "nginx's Lua module is not installed (apt-get install nginx-light libnginx-mod-http-lua luajit2)")
 		return
 	}
-	dir := t.TempDir()
-	so := filepath.Join(dir, "libstackwebhook.so")
-	run(t, nil, "go", "build", "-buildmode=c-shared", "-o", so, ".")
+	prefix := t.TempDir()
+	for _, d := range []string{"share/lua/5.1", "lib/lua/5.1"} {
+		if err := os.MkdirAll(filepath.Join(prefix, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	run(t, nil, "go", "build", "-buildmode=c-shared", "-o", filepath.Join(prefix, "lib/lua/5.1/libstackwebhook.so"), ".")
+	module, err := os.ReadFile("lua/stackwebhook.lua")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(prefix, "share/lua/5.1/stackwebhook.lua"), module, 0o644); err != nil {
+		t.Fatal(err)
+	}
 
-	var reached atomic.Int32
+	type seen struct{ id, svixID string }
+	got := make(chan seen, 100)
 	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		reached.Add(1)
+		_, _ = io.Copy(io.Discard, r.Body)
+		got <- seen{strings.Join(r.Header.Values("Stack-Webhook-Id"), "|"), r.Header.Get("Svix-Id")}
 		io.WriteString(w, "applied")
 	}))
 	defer app.Close()
@@ -43,29 +60,30 @@ func TestNginxVerifiesAndProxies(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	port := fmt.Sprint(l.Addr().(*net.TCPAddr).Port)
+	listen := l.Addr().String()
 	l.Close()
-	lua, err := filepath.Abs("lua")
-	if err != nil {
-		t.Fatal(err)
-	}
 	conf, err := os.ReadFile("lua/nginx.conf")
 	if err != nil {
 		t.Fatal(err)
 	}
-	user := ""
-	if os.Geteuid() == 0 {
-		user = "user root;" // the workers read this test's private temporary directory
+	// The documented change: the two addresses.
+	rendered := strings.NewReplacer("listen 127.0.0.1:8080;", "listen "+listen+";",
+		"proxy_pass http://127.0.0.1:3000;", "proxy_pass "+app.URL+";").Replace(string(conf))
+	if rendered == string(conf) || strings.Count(rendered, listen) != 1 {
+		t.Fatal("lua/nginx.conf no longer holds the addresses the README says to change")
 	}
-	conf = []byte(strings.NewReplacer("@USER@", user, "@DIR@", dir, "@PORT@", port, "@LUA@", lua,
-		"@UPSTREAM@", strings.TrimPrefix(app.URL, "http://127.0.0.1:")).Replace(string(conf)))
-	confFile := filepath.Join(dir, "nginx.conf")
-	if err := os.WriteFile(confFile, conf, 0o644); err != nil {
+	confFile := filepath.Join(prefix, "nginx.conf")
+	if err := os.WriteFile(confFile, []byte(rendered), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	global := "daemon off;"
+	if os.Geteuid() == 0 {
+		global += " user root;" // the workers read this test's private temporary directory
+	}
 	const secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
-	nginx := exec.Command("nginx", "-p", dir, "-c", confFile)
-	nginx.Env = append(os.Environ(), "STACKWEBHOOK_LIB="+so, "STACK_WEBHOOK_SECRET="+secret)
+	nginx := exec.Command("nginx", "-p", prefix, "-c", confFile, "-g", global)
+	nginx.Env = append(os.Environ(), "STACK_WEBHOOK_SECRET="+secret)
+	nginx.Env = slicesDeleteEnv(nginx.Env, "STACKWEBHOOK_LIB") // found in the prefix, as installed
 	var logs bytes.Buffer
 	nginx.Stdout, nginx.Stderr = &logs, &logs
 	if err := nginx.Start(); err != nil {
@@ -81,13 +99,13 @@ func TestNginxVerifiesAndProxies(t *testing.T) {
 			_ = nginx.Process.Kill()
 		}
 		if t.Failed() {
-			errLog, _ := os.ReadFile(filepath.Join(dir, "error.log"))
+			errLog, _ := os.ReadFile(filepath.Join(prefix, "error.log"))
 			t.Logf("nginx output:\n%s\nerror.log:\n%s", logs.String(), errLog)
 		}
 	}()
-	url := "http://127.0.0.1:" + port + "/webhooks/stack"
+	url := "http://" + listen + "/webhooks/stack"
 	for i := 0; ; i++ { // until nginx listens
-		if c, err := net.Dial("tcp", "127.0.0.1:"+port); err == nil {
+		if c, err := net.Dial("tcp", listen); err == nil {
 			c.Close()
 			break
 		}
@@ -96,33 +114,75 @@ func TestNginxVerifiesAndProxies(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+	expect := func(name string, req *http.Request, status int, want *seen) {
+		t.Helper()
+		if code := send(t, req); code != status {
+			t.Errorf("%s: status %d, want %d", name, code, status)
+		}
+		select {
+		case s := <-got:
+			if want == nil {
+				t.Errorf("%s reached the application", name)
+			} else if s != *want {
+				t.Errorf("%s: the application saw %+v, want %+v", name, s, *want)
+			}
+		default:
+			if want != nil {
+				t.Errorf("%s did not reach the application", name)
+			}
+		}
+	}
 
 	body := []byte(`{"type":"team.deleted","data":{"id":"team_1"}}`)
 	for i := 0; i < 20; i++ { // reaching both workers
-		req, err := stackwebhooktest.NewRawRequest(url, secret, body)
+		req, err := stackwebhooktest.NewRawRequest(url, secret, body, stackwebhooktest.WithMessageID(fmt.Sprintf("msg_%d", i)))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if code := send(t, req); code != http.StatusOK {
-			t.Fatalf("a signed webhook: status %d", code)
-		}
+		req.Header.Set("Stack-Webhook-Id", "msg_forged") // replaced, never forwarded
+		expect("a signed webhook", req, http.StatusOK, &seen{fmt.Sprintf("msg_%d", i), fmt.Sprintf("msg_%d", i)})
 	}
-	if got := reached.Load(); got != 20 {
-		t.Fatalf("the application got %d of 20 signed webhooks", got)
+	// The renamed-header replay: the application gets the verified id, the stray svix-id beside it.
+	replay, _ := stackwebhooktest.NewRawRequest(url, secret, body, stackwebhooktest.WithMessageID("msg_genuine"))
+	for _, name := range []string{"Id", "Timestamp", "Signature"} {
+		replay.Header.Set("Webhook-"+name, replay.Header.Get("Svix-"+name))
+		replay.Header.Del("Svix-" + name)
 	}
+	replay.Header.Set("Svix-Id", "msg_evil")
+	expect("the renamed replay", replay, http.StatusOK, &seen{"msg_genuine", "msg_evil"})
+	// A body over client_body_buffer_size: nginx buffers it to a file.
+	large := []byte(`{"type":"team.deleted","data":{"id":"team_1"},"padding":"` + strings.Repeat("x", 64<<10) + `"}`)
+	buffered, _ := stackwebhooktest.NewRawRequest(url, secret, large, stackwebhooktest.WithMessageID("msg_large"))
+	expect("a body buffered to a file", buffered, http.StatusOK, &seen{"msg_large", "msg_large"})
+
 	tampered, _ := stackwebhooktest.NewRawRequest(url, secret, body)
 	tampered.Body = io.NopCloser(bytes.NewReader(append(bytes.Clone(body), ' ')))
 	tampered.ContentLength++
 	unsigned, _ := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
 	other, _ := stackwebhooktest.NewRawRequest(url, "whsec_MDEyMzQ1Njc4OWFiY2RlZmdoaWprbG0=", body)
-	for name, req := range map[string]*http.Request{"tampered": tampered, "unsigned": unsigned, "another secret": other} {
-		if code := send(t, req); code != http.StatusUnauthorized {
-			t.Errorf("%s: status %d, want 401", name, code)
+	crowded, _ := stackwebhooktest.NewRawRequest(url, secret, body)
+	for i := 0; i < 101; i++ {
+		crowded.Header.Set(fmt.Sprintf("X-Extra-%d", i), "x")
+	}
+	expect("tampered", tampered, http.StatusUnauthorized, nil)
+	expect("unsigned", unsigned, http.StatusUnauthorized, nil)
+	expect("another secret", other, http.StatusUnauthorized, nil)
+	expect("101 headers", crowded, http.StatusBadRequest, nil)
+	errLog, _ := os.ReadFile(filepath.Join(prefix, "error.log"))
+	if !strings.Contains(string(errLog), "more than 100 headers") {
+		t.Errorf("no log line for the truncated headers:\n%s", errLog)
+	}
+}
+
+// slicesDeleteEnv returns env without the variable name.
+func slicesDeleteEnv(env []string, name string) []string {
+	out := env[:0:0]
+	for _, kv := range env {
+		if !strings.HasPrefix(kv, name+"=") {
+			out = append(out, kv)
 		}
 	}
-	if got := reached.Load(); got != 20 {
-		t.Errorf("a refused webhook reached the application (%d)", got)
-	}
+	return out
 }
 
 func send(t *testing.T, req *http.Request) int {

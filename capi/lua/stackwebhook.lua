@@ -3,10 +3,23 @@
 --
 --   local stackwebhook = require "stackwebhook"
 --   local wh = assert(stackwebhook.new(os.getenv("STACK_WEBHOOK_SECRET")))   -- in each worker
---   local ok, err, code = wh:verify(body, headers)                           -- headers: any case
+--   local headers = ngx.req.get_headers()                                    -- into a local: see below
+--   local m, err, code = wh:verify(body, headers)
+--   if not m then ... end                                                    -- err: what failed; code: its name
+--   -- m.id: the verified message id, the idempotency key; m.timestamp: the signed time
 --
--- The library is found through STACKWEBHOOK_LIB, else by the system's search ("stackwebhook"). It is
--- loaded on first use.
+-- Deduplicate on m.id, never on a svix-id header read by hand: when the svix-* set is incomplete the
+-- webhook-* set's id is the one verified, and a replayer can add a stray svix-id beside a captured
+-- delivery renamed to webhook-*. The C library chooses the header set, by the Go library's rule, from
+-- every header as it arrived (a value may be a table of repeated values, as get_headers gives them).
+--
+-- No function raises for bad input, a bad `now` or a library that cannot be loaded: each returns nil,
+-- a message and a code (M.codes, plus "library_not_found", "forked" and "invalid_argument").
+-- `wh:verify(body, ngx.req.get_headers())` would pass get_headers' second result, "truncated", as `now`:
+-- that is refused with the code "invalid_headers", since headers past the 100th were not read.
+--
+-- The library is found through STACKWEBHOOK_LIB, else next to this file, else where luarocks installs
+-- libraries (package.cpath), else by the system's search. It is loaded on first use.
 --
 -- fork(): the Go runtime inside the library does not survive a fork. nginx forks its workers from the
 -- master: create the Webhook in init_worker_by_lua*, never in init_by_lua* (the master). This module
@@ -17,15 +30,15 @@ local ffi = require "ffi"
 
 ffi.cdef [[
 typedef uint64_t stackwebhook_handle;
-int stackwebhook_new(const char *secret, long long tolerance_seconds, stackwebhook_handle *out);
-int stackwebhook_new_public_key(const char *public_key, long long tolerance_seconds, stackwebhook_handle *out);
+typedef struct { const char *name; size_t name_len; const char *value; size_t value_len; } stackwebhook_header;
+typedef struct { long long timestamp; size_t id_len; size_t type_len; size_t needed; } stackwebhook_message;
+int stackwebhook_new_key(const char *key, size_t key_len, int public_key, long long tolerance_seconds,
+                         stackwebhook_handle *out);
 int stackwebhook_free(stackwebhook_handle handle);
-int stackwebhook_handle_verify(stackwebhook_handle handle, const char *msg_id, const char *timestamp,
-                               const char *signature, const unsigned char *payload, size_t payload_len,
-                               long long now_unix);
-int stackwebhook_verify_event(stackwebhook_handle handle, const char *msg_id, const char *timestamp,
-                              const char *signature, const unsigned char *payload, size_t payload_len,
-                              long long now_unix, char *type_out, size_t type_size, size_t *needed);
+int stackwebhook_verify_request(stackwebhook_handle handle, const stackwebhook_header *headers,
+                                size_t header_count, const unsigned char *payload, size_t payload_len,
+                                long long now_unix, int flags, char *out, size_t out_size,
+                                stackwebhook_message *message);
 const char *stackwebhook_status_string(int status);
 int getpid(void);
 ]]
@@ -39,7 +52,25 @@ M.codes = {
   [9] = "buffer_too_small",
 }
 
+local BUFFER_TOO_SMALL, DECODE_EVENT = 9, 1
 local lib, lib_pid
+
+-- The directory this file was loaded from ("" if unknown).
+local function here()
+  local source = debug.getinfo(1, "S").source
+  return source:sub(1, 1) == "@" and source:sub(2):match("^(.*/)") or ""
+end
+
+local function candidates()
+  local list = {}
+  local env = os.getenv("STACKWEBHOOK_LIB")
+  if env and env ~= "" then return { env } end
+  list[#list + 1] = here() .. "libstackwebhook.so"
+  local found = package.searchpath and package.searchpath("libstackwebhook", package.cpath)
+  if found then list[#list + 1] = found end
+  list[#list + 1] = "stackwebhook" -- the system's search: libstackwebhook.so on the loader's path
+  return list
+end
 
 local function load()
   if lib then
@@ -50,53 +81,37 @@ local function load()
     end
     return lib
   end
-  lib = ffi.load(os.getenv("STACKWEBHOOK_LIB") or "stackwebhook")
-  lib_pid = ffi.C.getpid()
-  return lib
-end
-
-local function failure(l, status)
-  return nil, ffi.string(l.stackwebhook_status_string(status)), M.codes[status] or "unknown"
-end
-
--- header_values applies the Go library's rule: the svix-* set if all three are non-empty, else the
--- webhook-* set if all three are, else none. Names match in any case; a value given as a table (a
--- repeated header, as ngx.req.get_headers() returns it) is refused, and so is one name twice in
--- different cases.
-local names = { "svix-id", "svix-timestamp", "svix-signature", "webhook-id", "webhook-timestamp", "webhook-signature" }
-local wanted = {}
-for _, n in ipairs(names) do wanted[n] = true end
-
-local function header_values(headers)
-  local found = {}
-  for name, value in pairs(headers or {}) do
-    local key = string.lower(tostring(name))
-    if wanted[key] then
-      if found[key] ~= nil or type(value) ~= "string" then
-        return nil, "the header " .. key .. " is given more than once", "invalid_headers"
-      end
-      found[key] = value
+  local tried = {}
+  for _, path in ipairs(candidates()) do
+    local ok, l = pcall(ffi.load, path)
+    if ok then
+      lib, lib_pid = l, ffi.C.getpid()
+      return lib
     end
+    tried[#tried + 1] = path .. " (" .. tostring(l) .. ")"
   end
-  for _, prefix in ipairs({ "svix-", "webhook-" }) do
-    local id, ts, sig = found[prefix .. "id"], found[prefix .. "timestamp"], found[prefix .. "signature"]
-    if id and id ~= "" and ts and ts ~= "" and sig and sig ~= "" then
-      return { id, ts, sig }
-    end
-  end
-  return { "", "", "" }
+  return nil, "cannot load stackwebhook's C library; tried " .. table.concat(tried, ", ") .. ". Install the rock " ..
+    "(luarocks make in capi/lua builds it with Go), or build it with `go build -buildmode=c-shared -o " ..
+    "libstackwebhook.so ./capi` and set STACKWEBHOOK_LIB to its path", "library_not_found"
 end
 
 local Webhook = {}
 Webhook.__index = Webhook
 
-local function new(constructor, key, tolerance)
+local function new(key, tolerance, public)
   local l, err, code = load()
   if not l then return nil, err, code end
   if type(key) ~= "string" then return nil, "the key must be a string", "invalid_secret" end
+  if tolerance ~= nil and (type(tolerance) ~= "number" or tolerance < 0 or tolerance ~= math.floor(tolerance)) then
+    return nil, "the tolerance must be a whole number of seconds, 0 or more", "invalid_argument"
+  end
   local out = ffi.new("stackwebhook_handle[1]")
-  local status = l[constructor](key, tolerance or 0, out)
-  if status ~= 0 then return failure(l, status) end
+  local status = l.stackwebhook_new_key(key, #key, public and 1 or 0, tolerance or 0, out)
+  if status ~= 0 then
+    return nil, "stackwebhook: " .. ffi.string(l.stackwebhook_status_string(status)) ..
+      (status == 1 and ": empty, not " .. (public and "whpk_" or "whsec_") ..
+        " followed by standard base64, or holding a NUL byte" or ""), M.codes[status]
+  end
   local handle = ffi.gc(ffi.new("stackwebhook_handle[1]", out[0]), function(h)
     if lib and ffi.C.getpid() == lib_pid then lib.stackwebhook_free(h[0]) end
   end)
@@ -105,44 +120,78 @@ end
 
 -- new(secret [, tolerance_seconds]): a Webhook for a "whsec_..." secret; nil, message, code on failure.
 function M.new(secret, tolerance)
-  return new("stackwebhook_new", secret, tolerance)
+  return new(secret, tolerance, false)
 end
 
 -- new_public_key(key [, tolerance_seconds]): a Webhook for a "whpk_..." ed25519 public key (v1a).
 function M.new_public_key(key, tolerance)
-  return new("stackwebhook_new_public_key", key, tolerance)
+  return new(key, tolerance, true)
 end
 
--- wh:verify(body, headers [, now]): true, or nil, message, code. body: the raw body, a string.
+-- header_array turns a headers table (name -> value, or name -> { values }) into the C array.
+local function header_array(headers)
+  local n = 0
+  for _, value in pairs(headers) do
+    n = n + (type(value) == "table" and #value or 1)
+  end
+  local array = ffi.new("stackwebhook_header[?]", math.max(n, 1))
+  local i = 0
+  for name, value in pairs(headers) do
+    if type(name) ~= "string" then return nil, "a header name is not a string", "invalid_headers" end
+    local values = type(value) == "table" and value or { value }
+    for _, v in ipairs(values) do
+      if type(v) ~= "string" then return nil, "the header " .. name .. " has a value that is not a string", "invalid_headers" end
+      array[i].name, array[i].name_len, array[i].value, array[i].value_len = name, #name, v, #v
+      i = i + 1
+    end
+  end
+  return array, i
+end
+
+local function verify(self, body, headers, now, flags)
+  local l, err, code = load()
+  if not l then return nil, err, code end
+  if now == "truncated" then
+    return nil, "ngx.req.get_headers() read only part of the headers (more than its limit, 100 by default) " ..
+      "and its second result was passed as now: read the headers into a local first, and refuse a truncated " ..
+      "request", "invalid_headers"
+  end
+  if now ~= nil and (type(now) ~= "number" or now ~= math.floor(now)) then
+    return nil, "now must be nil or whole Unix seconds, not " .. tostring(now), "invalid_argument"
+  end
+  if type(body) ~= "string" then return nil, "the body must be a string", "invalid_argument" end
+  if type(headers) ~= "table" then return nil, "the headers must be a table", "invalid_argument" end
+  local array, count
+  array, count, code = header_array(headers)
+  if not array then return nil, count, code end
+  local m = ffi.new("stackwebhook_message[1]")
+  local size = 256
+  local out = ffi.new("char[?]", size)
+  local status = l.stackwebhook_verify_request(self.handle[0], array, count, body, #body, now or 0, flags, out, size, m)
+  if status == BUFFER_TOO_SMALL then -- verified: a longer id than usual
+    size = tonumber(m[0].needed)
+    out = ffi.new("char[?]", size)
+    status = l.stackwebhook_verify_request(self.handle[0], array, count, body, #body, now or 0, flags, out, size, m)
+  end
+  if status ~= 0 then return nil, ffi.string(out), M.codes[status] or "unknown" end
+  local id_len = tonumber(m[0].id_len)
+  local message = { id = ffi.string(out, id_len), timestamp = tonumber(m[0].timestamp) }
+  if flags == DECODE_EVENT then message.type = ffi.string(out + id_len + 1, tonumber(m[0].type_len)) end
+  return message
+end
+
+-- wh:verify(body, headers [, now]): { id = verified id, timestamp = Unix seconds }, or nil, message, code.
+-- body: the raw body, a string. headers: name -> value (or a table of values), names in any case.
 -- now: Unix seconds; nil or 0 is the system clock.
 function Webhook:verify(body, headers, now)
-  local l, err, code = load()
-  if not l then return nil, err, code end
-  local v
-  v, err, code = header_values(headers)
-  if not v then return nil, err, code end
-  body = body or ""
-  local status = l.stackwebhook_handle_verify(self.handle[0], v[1], v[2], v[3], body, #body, now or 0)
-  if status ~= 0 then return failure(l, status) end
-  return true
+  return verify(self, body, headers, now, 0)
 end
 
--- wh:verify_event(body, headers [, now]): the event type ("user.created", ...), or nil, message, code.
+-- wh:verify_event(body, headers [, now]): as verify, with the payload decoded as a Stack webhook and its
+-- event type in .type ("user.created", ...); the data stays in body, JSON for the caller's cjson.
+-- A signed body that is not a Stack payload: nil, message, "invalid_payload".
 function Webhook:verify_event(body, headers, now)
-  local l, err, code = load()
-  if not l then return nil, err, code end
-  local v
-  v, err, code = header_values(headers)
-  if not v then return nil, err, code end
-  body = body or ""
-  local out, needed = ffi.new("char[?]", 64), ffi.new("size_t[1]")
-  local status = l.stackwebhook_verify_event(self.handle[0], v[1], v[2], v[3], body, #body, now or 0, out, 64, needed)
-  if status == 9 then
-    out = ffi.new("char[?]", needed[0])
-    status = l.stackwebhook_verify_event(self.handle[0], v[1], v[2], v[3], body, #body, now or 0, out, needed[0], needed)
-  end
-  if status ~= 0 then return failure(l, status) end
-  return ffi.string(out)
+  return verify(self, body, headers, now, DECODE_EVENT)
 end
 
 return M
