@@ -19,7 +19,7 @@ import (
 
 // TestNginxVerifiesAndProxies runs nginx with Debian's Lua module and
 // lua/nginx.conf as shipped (its two addresses changed), the module and the
-// library laid out as luarocks installs them in the prefix: a signed webhook
+// library laid out as luarocks installs them in the prefix (side by side): a signed webhook
 // is proxied to the application with the verified id in Stack-Webhook-Id
 // (the renamed-header replay's stray svix-id and a forged Stack-Webhook-Id
 // never reach it), a body nginx buffered to a file verifies, a tampered or
@@ -34,12 +34,12 @@ func TestNginxVerifiesAndProxies(t *testing.T) {
 		return
 	}
 	prefix := t.TempDir()
-	for _, d := range []string{"share/lua/5.1", "lib/lua/5.1"} {
+	for _, d := range []string{"share/lua/5.1"} {
 		if err := os.MkdirAll(filepath.Join(prefix, d), 0o755); err != nil {
 			t.Fatal(err)
 		}
 	}
-	run(t, nil, "go", "build", "-buildmode=c-shared", "-o", filepath.Join(prefix, "lib/lua/5.1/libstackwebhook.so"), ".")
+	run(t, nil, "go", "build", "-buildmode=c-shared", "-o", filepath.Join(prefix, "share/lua/5.1/libstackwebhook.so"), ".")
 	module, err := os.ReadFile("lua/stackwebhook.lua")
 	if err != nil {
 		t.Fatal(err)
