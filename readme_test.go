@@ -73,6 +73,23 @@ func TestReadme(t *testing.T) {
 		"GOFLAGS=-mod=mod -modcacherw",
 	}
 
+	// The bindings install as a user installs them: pip into a virtual
+	// environment of Debian's Python (whose setuptools and wheel build
+	// offline), gem into a GEM_HOME of this test's own, luarocks into the
+	// tree the block names.
+	venv := filepath.Join(tmp, "venv")
+	if _, err := os.Stat("/usr/bin/python3"); err == nil {
+		run(t, tmp, nil, "/usr/bin/python3", "-m", "venv", "--system-site-packages", venv)
+	} else if os.Getenv("CI") == "true" {
+		t.Error("no /usr/bin/python3 (Debian's) to install the Python package with")
+	}
+	for i, kv := range env {
+		if strings.HasPrefix(kv, "PATH=") {
+			env[i] = "PATH=" + filepath.Join(venv, "bin") + string(os.PathListSeparator) + strings.TrimPrefix(kv, "PATH=")
+		}
+	}
+	env = append(env, "GEM_HOME="+filepath.Join(tmp, "gems"))
+
 	goDir := filepath.Join(tmp, "gocode")
 	var goFiles int
 	for i, b := range blocks {
@@ -92,6 +109,9 @@ func TestReadme(t *testing.T) {
 			goFiles++
 		case "sh":
 			script := strings.ReplaceAll(b.text, "./test.sh", ": ./test.sh") // this test runs inside it
+			if tool := installer(b.text); tool != "" && !haveTool(t, tool) {
+				continue
+			}
 			dir := work
 			if strings.Contains(b.text, "@latest") {
 				dir = app
@@ -100,21 +120,26 @@ func TestReadme(t *testing.T) {
 		case "c":
 			compileAndRunC(t, work, b)
 		case "python", "lua", "ruby":
-			lib := "STACKWEBHOOK_LIB=" + filepath.Join(work, "libstackwebhook.so")
+			// Each runs against the package its install block installed:
+			// no STACKWEBHOOK_LIB, no path into the source tree.
 			var out string
 			switch b.lang {
 			case "python":
-				out = run(t, work, []string{lib, "PYTHONPATH=capi/python"}, "python3", "-c", b.text)
+				if _, err := os.Stat(filepath.Join(venv, "bin", "python3")); err != nil {
+					continue
+				}
+				out = run(t, tmp, env, filepath.Join(venv, "bin", "python3"), "-c", b.text)
 			case "lua":
-				if !haveTool(t, "luajit") {
+				if !haveTool(t, "luajit") || !haveTool(t, "luarocks") {
 					continue
 				}
-				out = run(t, work, []string{lib, "LUA_PATH=capi/lua/?.lua;;"}, "luajit", "-e", b.text)
+				tree := filepath.Join(work, "capi", "lua", "lua_modules", "share", "lua", "5.1")
+				out = run(t, tmp, append(env, "LUA_PATH="+tree+"/?.lua;;"), "luajit", "-e", b.text)
 			case "ruby":
-				if !haveTool(t, "ruby") {
+				if !haveTool(t, "ruby") || !haveTool(t, "gem") {
 					continue
 				}
-				out = run(t, work, []string{lib}, "ruby", "-e", b.text)
+				out = run(t, tmp, env, "ruby", "-e", b.text)
 			}
 			want := "verified\n" // the block's own word when it verifies; Lua's verify returns true
 			if b.lang == "lua" {
@@ -146,6 +171,16 @@ func haveTool(t *testing.T, name string) bool {
 		t.Errorf("%s is not installed: the README's %s block cannot run", name, name)
 	}
 	return false
+}
+
+// installer names the tool an sh block installs a binding with, if it does.
+func installer(script string) string {
+	for _, tool := range []string{"pip", "luarocks", "gem"} {
+		if strings.Contains(script, tool+" ") {
+			return map[string]string{"pip": "/usr/bin/python3"}[tool] + map[string]string{"luarocks": "luarocks", "gem": "gem"}[tool]
+		}
+	}
+	return ""
 }
 
 type readmeBlock struct {
@@ -190,6 +225,8 @@ func compileAndRunC(t *testing.T, work string, b readmeBlock) {
 	m := regexp.MustCompile(`^/\* verify\.c: (.*) \*/\n`).FindStringSubmatch(b.text)
 	require.NotNil(t, m, "the C block's first line gives its build command")
 	require.NoError(t, os.WriteFile(filepath.Join(work, "verify.c"), []byte(b.text), 0o644))
+	// A C file beside the root package's Go files would stop later go builds there.
+	defer os.Remove(filepath.Join(work, "verify.c"))
 	run(t, work, nil, "bash", "-c", m[1]+" -Wall -Wextra -Werror")
 	if _, err := exec.LookPath("g++"); err == nil {
 		cpp := strings.Replace(strings.Replace(m[1], "cc -std=c99", "g++ -x c++", 1), "-o verify", "-o verify-cpp", 1)

@@ -9,8 +9,9 @@
 #
 # Needs Go, gcc and Python 3. What else it needs it fetches: Go tools through
 # the Go module proxy; as root, Debian's qemu-user, qemu-system-arm,
-# postgresql, luajit2, nginx-light, libnginx-mod-http-lua and ruby-ffi
-# through apt-get (starting none of their services). TinyGo is used when `tinygo` is on PATH,
+# postgresql, luajit2, nginx-light, libnginx-mod-http-lua, ruby-ffi, luarocks,
+# lua-cjson and Debian's python3-venv, -setuptools, -wheel, -werkzeug, -django
+# and -starlette through apt-get (starting none of their services). TinyGo is used when `tinygo` is on PATH,
 # or installed with the script named by TINYGO_INSTALL. A step whose tools
 # cannot be had is skipped with a one-line reason, except under CI=true,
 # where every step must run.
@@ -77,14 +78,16 @@ if [ -n "$ignored$binaries" ]; then
 	exit 1
 fi
 
-step "runtimes of the bindings: LuaJIT, nginx with its Lua module, Ruby's ffi (as root, through apt-get)"
+step "runtimes of the bindings: LuaJIT with luarocks and lua-cjson, nginx with its Lua module, Ruby's ffi, Debian's Python with Werkzeug, Django and Starlette (as root, through apt-get)"
 if ! command -v luajit >/dev/null || [ ! -e /usr/share/nginx/modules/ngx_http_lua_module.so ] ||
-	! ruby -e 'require "ffi"' 2>/dev/null; then
+	! ruby -e 'require "ffi"' 2>/dev/null || ! command -v luarocks >/dev/null ||
+	! luajit -e 'require "cjson"' 2>/dev/null || ! /usr/bin/python3 -c 'import venv, setuptools, wheel, werkzeug, django, starlette' 2>/dev/null; then
 	# Debian's nginx Lua module needs OpenResty's luajit2, which replaces luajit.
-	apt_install luajit2 nginx-light libnginx-mod-http-lua ruby ruby-ffi || true
+	apt_install luajit2 nginx-light libnginx-mod-http-lua ruby ruby-ffi luarocks lua-cjson \
+		python3-venv python3-setuptools python3-wheel python3-werkzeug python3-django python3-starlette || true
 fi
-for tool in luajit nginx ruby; do
-	command -v "$tool" >/dev/null || skip "the $tool binding tests" "$tool is not installed (apt-get install luajit2 nginx-light libnginx-mod-http-lua ruby-ffi, as root)"
+for tool in luajit nginx ruby luarocks; do
+	command -v "$tool" >/dev/null || skip "the $tool binding tests" "$tool is not installed (apt-get install luajit2 nginx-light libnginx-mod-http-lua ruby-ffi luarocks lua-cjson, as root)"
 done
 
 for m in "${modules[@]}"; do
@@ -170,6 +173,9 @@ else
 	skip "PostgreSQL store tests" "no PostgreSQL server (apt-get install postgresql, as root); the SQLite and memory stores are still tested"
 	(cd receiver/sqlstore/dbtest && go test -count=1 -race ./...)
 fi
+
+step "bindings as packages: a Python wheel in a fresh virtual environment without Go, a gem in a fresh GEM_HOME, a rock in a fresh luarocks tree, each tested as installed"
+STACKWEBHOOK_PACKAGES=1 go test -count=1 -run '^TestInstalledPackages$' -v ./capi
 
 step "examples: receivers on chi, gin, echo and AWS Lambda"
 (cd examples && go test -count=1 ./...)

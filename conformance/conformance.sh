@@ -1,10 +1,12 @@
 #!/bin/sh
 # Runs the conformance corpus (conformance/vectors.json, format stackwebhook-vectors/1; see CONFORMANCE.md)
-# against this library (in-process and through the CLI), the C ABI (through the Python package), and the
+# against this library (in-process and through the CLI), the C ABI (through the Python, LuaJIT and Ruby
+# packages, each answering every case as the rule does), and the
 # official Go library (v1.44.0 and v1.99.1) and JavaScript library, and prints the compatibility matrix in
 # Markdown: for each rule's cases, how many each verifier answers as the documented rule does, then each
-# verifier's disagreements with the official libraries' verdicts. Fails if this library or its CLI misses
-# any. Needs Go, gcc, Python 3, Node and npm (npm ci fetches the official JavaScript library).
+# verifier's disagreements with the official libraries' verdicts. Fails if this library, its CLI or a
+# binding misses any. Needs Go, gcc, Python 3, LuaJIT with lua-cjson, Ruby with ffi, Node and npm (npm ci
+# fetches the official JavaScript library).
 set -eu
 cd "$(dirname "$0")/.."
 tmp=$(mktemp -d)
@@ -19,7 +21,9 @@ STACKWEBHOOK_LIB="$tmp/libstackwebhook.so" PYTHONPATH=capi/python "$tmp/stackweb
 	-self "stackwebhook" \
 	-impl "CLI=$tmp/stackwebhook conformance -serve" \
 	-impl "C ABI (Python)=python3 capi/python/conformance_adapter.py" \
+	-impl "C ABI (LuaJIT)=luajit capi/lua/conformance_adapter.lua" \
+	-impl "C ABI (Ruby)=ruby capi/ruby/conformance_adapter.rb" \
 	-impl "svix Go v1.44.0=$tmp/officialadapter" \
 	-impl "svix Go v1.99.1=$tmp/officialadapter-v1.99.1" \
 	-impl "svix JS 2.5.0=node testdata/generate/adapter.mjs" \
-	-require stackwebhook -require CLI "$@"
+	-require stackwebhook -require CLI -require "C ABI (Python)" -require "C ABI (LuaJIT)" -require "C ABI (Ruby)" "$@"

@@ -99,7 +99,8 @@ int stackwebhook_new(const char *secret, long long tolerance_seconds, stackwebho
 int stackwebhook_sign(stackwebhook_handle handle, const char *msg_id, long long timestamp,
                       const unsigned char *payload, size_t payload_len, char *out, size_t out_size, size_t *needed);
 ]]
-local lib = ffi.load(os.getenv("STACKWEBHOOK_LIB") or package.searchpath("libstackwebhook", package.cpath))
+local lib = ffi.load(os.getenv("STACKWEBHOOK_LIB") or -- else the one installed beside the module
+  (package.searchpath("stackwebhook", package.path):gsub("stackwebhook%.lua$", "libstackwebhook.so")))
 local h = ffi.new("stackwebhook_handle[1]")
 assert(lib.stackwebhook_new("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", 0, h) == 0)
 local function signed(body)

@@ -29,8 +29,10 @@ class BuildWithGo(build_py):
                              "libstackwebhook.so. Install a wheel built elsewhere to do without it.")
         out = os.path.join(os.path.abspath(self.build_lib), "stackwebhook", "libstackwebhook.so")
         os.makedirs(os.path.dirname(out), exist_ok=True)
-        subprocess.check_call([go, "build", "-trimpath", "-buildmode=c-shared", "-o", out, "./capi"],
-                              cwd=module_root())
+        build = subprocess.run([go, "build", "-trimpath", "-buildmode=c-shared", "-o", out, "./capi"],
+                               cwd=module_root(), capture_output=True, text=True)
+        if build.returncode != 0:
+            raise SystemExit("stackwebhook: go build of libstackwebhook.so failed:\n" + build.stdout + build.stderr)
         header = os.path.splitext(out)[0] + ".h"  # cgo's generated header: not part of the package
         if os.path.exists(header):
             os.remove(header)
