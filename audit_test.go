@@ -160,7 +160,7 @@ func TestAuditDisagreements(t *testing.T) {
 	}
 	doc, err := os.ReadFile("AUDIT.md")
 	require.NoError(t, err)
-	row := regexp.MustCompile("(?m)^\\| (svix [^|]+) \\| (R\\d+) \\| ([^|]+) \\| (\\d+) \\| ([^|]+) \\|")
+	row := regexp.MustCompile(`(?m)^\| (svix [^|]+) \| (R\d+) \| ([^|]+) \| (\d+) \| ([^|]+) \|`)
 	rows := row.FindAllStringSubmatch(string(doc), -1)
 	require.NotEmpty(t, rows, "AUDIT.md has no table of disagreements")
 	sorted := func(m map[string]bool) string {

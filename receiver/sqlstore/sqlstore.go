@@ -13,6 +13,13 @@
 // must agree to within a fraction of the lease). Expired rows are deleted
 // by Claim itself, at most once a minute, in the calling request: no
 // goroutine outlives the Store.
+//
+// New creates the table, or brings one of an older release up to
+// SchemaVersion, taking turns with other instances starting at the same
+// moment (an advisory lock on PostgreSQL, an IMMEDIATE transaction on
+// SQLite), so that a fleet's first deploy on a fresh database starts every
+// instance. Teams whose own migrations own every table give
+// WithoutSchemaChanges and apply the statements of Schema themselves.
 package sqlstore
 
 import (
@@ -23,6 +30,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"strings"
 	"sync"
 	"time"
 
@@ -66,6 +74,8 @@ type Store struct {
 
 	claimSQL, stateSQL, completeSQL, releaseSQL, cleanupSQL string
 
+	schemaChanges bool // New may create and migrate the table
+
 	mu          sync.Mutex
 	lastCleanup time.Time
 }
@@ -78,14 +88,26 @@ var tableName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-
 // name.
 var ErrInvalidConfig = errors.New("sqlstore: invalid configuration")
 
-// New returns a Store in db, creating its table if it is missing.
+// validTable reports whether table is a name the dialect's store accepts.
+func validTable(dialect Dialect, table string) bool {
+	switch dialect {
+	case Postgres:
+		return tableName.MatchString(table)
+	case SQLite:
+		return tableName.MatchString(table) && !strings.Contains(table, ".")
+	}
+	return false
+}
+
+// New returns a Store in db, creating its table if it is missing and
+// bringing it up to SchemaVersion (see WithoutSchemaChanges). It fails with
+// ErrSchemaTooNew if the table was made for a newer release.
 func New(ctx context.Context, db *sql.DB, dialect Dialect, opts ...Option) (*Store, error) {
-	s := &Store{db: db, dialect: dialect, table: DefaultTable, cleanupEvery: time.Minute, now: time.Now}
+	s := &Store{db: db, dialect: dialect, table: DefaultTable, cleanupEvery: time.Minute, now: time.Now, schemaChanges: true}
 	for _, opt := range opts {
 		opt(s)
 	}
-	if db == nil || (dialect != Postgres && dialect != SQLite) || !tableName.MatchString(s.table) || s.now == nil ||
-		(dialect == SQLite && !regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`).MatchString(s.table)) {
+	if db == nil || !validTable(dialect, s.table) || s.now == nil {
 		return nil, ErrInvalidConfig
 	}
 	p := func(n int) string { // the n-th placeholder
@@ -104,9 +126,8 @@ func New(ctx context.Context, db *sql.DB, dialect Dialect, opts ...Option) (*Sto
 	s.completeSQL = "UPDATE " + t + " SET done = 1, expires_at = " + p(3) + " WHERE id = " + p(1) + " AND token = " + p(2) + " AND done = 0"
 	s.releaseSQL = "DELETE FROM " + t + " WHERE id = " + p(1) + " AND token = " + p(2) + " AND done = 0"
 	s.cleanupSQL = "DELETE FROM " + t + " WHERE expires_at < " + p(1)
-	create := "CREATE TABLE IF NOT EXISTS " + t + " (id TEXT PRIMARY KEY, token TEXT NOT NULL, done SMALLINT NOT NULL, expires_at BIGINT NOT NULL)"
-	if _, err := db.ExecContext(ctx, create); err != nil {
-		return nil, fmt.Errorf("sqlstore: creating %s: %w", t, err)
+	if err := s.prepareSchema(ctx); err != nil {
+		return nil, err
 	}
 	return s, nil
 }

@@ -35,12 +35,33 @@ func stores(t *testing.T, now *atomic.Int64) map[string]receiver.Store {
 	lite, err := sqlstore.New(ctx, sqlite(t), sqlstore.SQLite, sqlstore.WithClock(clock))
 	require.NoError(t, err)
 	out["sqlite"] = lite
+	out["sqlite, own migrations"] = ownMigrations(t, sqlite(t), sqlstore.SQLite, "", clock)
 	if pgErr == nil || testingCI() {
 		pgStore, err := sqlstore.New(ctx, postgres(t), sqlstore.Postgres, sqlstore.WithClock(clock), sqlstore.WithTable("public.webhook_messages"))
 		require.NoError(t, err)
 		out["postgres"] = pgStore
+		out["postgres, own migrations"] = ownMigrations(t, postgres(t), sqlstore.Postgres, "public.own_messages", clock)
 	}
 	return out
+}
+
+// ownMigrations builds the table from sqlstore.Schema's statements, as a
+// team copies them into its migrations, and returns a store that creates
+// nothing.
+func ownMigrations(t *testing.T, db *sql.DB, dialect sqlstore.Dialect, table string, clock func() time.Time) receiver.Store {
+	statements, err := sqlstore.Schema(dialect, table)
+	require.NoError(t, err)
+	for _, st := range statements {
+		_, err := db.Exec(st)
+		require.NoError(t, err, st)
+	}
+	opts := []sqlstore.Option{sqlstore.WithoutSchemaChanges(), sqlstore.WithClock(clock)}
+	if table != "" {
+		opts = append(opts, sqlstore.WithTable(table))
+	}
+	s, err := sqlstore.New(context.Background(), db, dialect, opts...)
+	require.NoError(t, err)
+	return s
 }
 
 // The behaviour receiver.Store promises, checked alike on every store.
