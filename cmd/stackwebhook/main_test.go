@@ -182,7 +182,7 @@ func TestUsage(t *testing.T) {
 	assert.Equal(t, 2, cmd("", nil, "frobnicate").code)
 	assert.Equal(t, 0, cmd("", nil, "help").code)
 	assert.Equal(t, 2, cmd("", nil, "verify", "-now", "yesterday").code)
-	assert.Equal(t, 2, cmd("", nil, "verify", "-request", "/nonexistent").code)
+	assert.Equal(t, 2, cmd("", nil, "verify", "-secret", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "-request", "/nonexistent").code)
 }
 
 // noControls fails if out holds a control character other than a line break
