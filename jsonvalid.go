@@ -1,9 +1,9 @@
 package stackwebhook
 
-// topMembers receives, from validJSON, the raw values of the last "type"
-// and "data" members of a top-level object: the envelope of a webhook,
-// found in the same pass that validates it.
-type topMembers struct{ typ, data []byte }
+// topMembers receives, from validJSON, the raw values of the last "type",
+// "data" and "success" members of a top-level object: the envelope of a
+// webhook (or of Svix's ping), found in the same pass that validates it.
+type topMembers struct{ typ, data, success []byte }
 
 // validJSON reports whether b is exactly one JSON value with optional white
 // space around it, as encoding/json's Valid decides: RFC 8259 syntax, bytes
@@ -119,6 +119,8 @@ func (t *topMembers) record(key, value []byte) {
 		t.typ = value
 	case equalKey(k, "data"):
 		t.data = value
+	case equalKey(k, "success"):
+		t.success = value
 	}
 }
 

@@ -637,3 +637,37 @@ func TestOAuthProviderWithoutEmail(t *testing.T) {
 	require.ErrorAs(t, err, &pe)
 	assert.Equal(t, "data.oauth_providers[0].account_id", pe.Path)
 }
+
+// Svix's "send example" body, {"success": true} with no "type" (the
+// reference's account of what Svix sends), decodes as a *SvixPing; an
+// object with a "type" or "data", or a "success" that is not a boolean, is
+// no ping.
+func TestSvixPing(t *testing.T) {
+	ev, err := ParseEvent([]byte(`{"success": true}`))
+	require.NoError(t, err)
+	assert.Equal(t, &SvixPing{Success: true}, ev)
+	assert.Equal(t, "svix.ping", ev.EventType())
+	ev, departures, err := ParseEventBestEffort([]byte(`{"success": true}`))
+	require.NoError(t, err)
+	assert.Empty(t, departures)
+	assert.Equal(t, &SvixPing{Success: true}, ev)
+	body, err := MarshalEvent(ev)
+	require.NoError(t, err)
+	assert.JSONEq(t, `{"success": true}`, string(body))
+
+	for _, notPing := range []string{`{}`, `{"success": "yes"}`, `{"success": null}`, `{"success": true, "data": {}}`} {
+		_, err := ParseEvent([]byte(notPing))
+		assert.ErrorIs(t, err, ErrInvalidPayload, notPing)
+	}
+	ev, err = ParseEvent([]byte(`{"success": true, "type": "team.deleted", "data": {"id": "t"}}`))
+	require.NoError(t, err)
+	assert.IsType(t, &TeamDeleted{}, ev)
+
+	wh, err := NewWebhook(pubSecret, at(1700000000, 0))
+	require.NoError(t, err)
+	sig, err := wh.Sign("msg_ping", time.Unix(1700000000, 0), []byte(`{"success": true}`))
+	require.NoError(t, err)
+	ev, err = wh.VerifyEvent([]byte(`{"success": true}`), svixSet("msg_ping", "1700000000", sig))
+	require.NoError(t, err)
+	assert.IsType(t, &SvixPing{}, ev)
+}

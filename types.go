@@ -20,6 +20,7 @@ const (
 	TypeProjectPermissionCreated = "project_permission.created" // sent, though Stack does not document it
 	TypeProjectPermissionDeleted = "project_permission.deleted" // sent, though Stack does not document it
 	TypeStackTest                = "stack.test"                 // the dashboard's "test endpoint" button
+	TypeSvixPing                 = "svix.ping"                  // Svix's "send example" body: see SvixPing
 )
 
 // Event is one decoded webhook payload. ParseEvent returns one of the
@@ -104,6 +105,20 @@ type ProjectPermissionDeleted struct {
 type TestEvent struct {
 	Data TestEventData `json:"data"`
 }
+
+// SvixPing is the body Svix itself sends when "Send Example" is pressed in
+// its App Portal (which Stack Cloud's dashboard embeds) for an event type
+// without an example: {"success": true}, with no "type" and no "data",
+// signed with the endpoint's secret like any message. ParseEvent returns it
+// for a JSON object that has a boolean "success" and neither "type" nor
+// "data". It is not a Stack event: acknowledge it and apply nothing
+// (receiver.Handler answers it 204 without calling its function).
+type SvixPing struct {
+	Success bool `json:"success"`
+}
+
+// EventType returns "svix.ping", Svix's name for it (the body has no type).
+func (*SvixPing) EventType() string { return TypeSvixPing }
 
 // UnknownEvent is any event type this package does not know (Stack adds
 // types over time). Data is the payload's "data" value, unparsed.

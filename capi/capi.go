@@ -307,11 +307,9 @@ func requestHeaders(pairs *C.swh_header, count C.size_t) (http.Header, error) {
 		if where := bytesIndexNUL(name, value); where >= 0 {
 			return nil, fmt.Errorf("%w: the header %s holds a NUL byte in its %s", stackwebhook.ErrInvalidHeaders, strconv.Quote(string(name)), [2]string{"name", "value"}[where])
 		}
-		n := string(name)
-		if rest, ok := strings.CutPrefix(n, "HTTP_"); ok {
-			n = strings.ReplaceAll(rest, "_", "-")
+		if canonical := signatureHeader(name); canonical != "" {
+			h[canonical] = append(h[canonical], string(value))
 		}
-		h.Add(n, string(value))
 	}
 	for _, name := range []string{stackwebhook.HeaderSvixID, stackwebhook.HeaderSvixTimestamp, stackwebhook.HeaderWebhookID, stackwebhook.HeaderWebhookTimestamp} {
 		if n := len(h.Values(name)); n > 1 {
@@ -319,6 +317,43 @@ func requestHeaders(pairs *C.swh_header, count C.size_t) (http.Header, error) {
 		}
 	}
 	return h, nil
+}
+
+// signatureHeaders are the six headers Verify may read, canonical.
+var signatureHeaders = [...]string{
+	stackwebhook.HeaderSvixID, stackwebhook.HeaderSvixTimestamp, stackwebhook.HeaderSvixSignature,
+	stackwebhook.HeaderWebhookID, stackwebhook.HeaderWebhookTimestamp, stackwebhook.HeaderWebhookSignature,
+}
+
+// signatureHeader returns the canonical name of the signature header name
+// stands for, in any letter case or in the CGI form (HTTP_SVIX_ID), or ""
+// for any other header: those are not kept (Verify never reads them), which
+// spares copying every header of the request.
+func signatureHeader(name []byte) string {
+	cgi := len(name) > 5 && string(name[:5]) == "HTTP_"
+	if cgi {
+		name = name[5:]
+	}
+	for _, h := range signatureHeaders {
+		if len(name) != len(h) {
+			continue
+		}
+		match := true
+		for i := range name {
+			c := name[i]
+			if cgi && c == '_' {
+				c = '-'
+			}
+			if c|0x20 != h[i]|0x20 || (c == '-') != (h[i] == '-') {
+				match = false
+				break
+			}
+		}
+		if match {
+			return h
+		}
+	}
+	return ""
 }
 
 // bytesIndexNUL returns 0 if name holds a NUL byte, 1 if value does, else -1.

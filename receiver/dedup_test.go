@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -231,4 +232,46 @@ func TestClaimStateString(t *testing.T) {
 	assert.Equal(t, "in progress", receiver.InProgress.String())
 	assert.Equal(t, "ClaimState(0)", receiver.ClaimState(0).String())
 	assert.Equal(t, "state in progress", fmt.Sprintf("state %v", receiver.InProgress))
+}
+
+// Review L8: a namespace with a colon could collide with another's keys
+// ("a:b" + "msg_1" and "a" + "b:msg_1"): refused when the handler is made.
+func TestNamespaceWithColonRefused(t *testing.T) {
+	wh, err := stackwebhook.NewWebhook("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")
+	require.NoError(t, err)
+	fn := func(context.Context, stackwebhook.Event) error { return nil }
+	assert.Panics(t, func() { receiver.Handler(wh, fn, receiver.WithNamespace("a:b")) })
+	assert.NotPanics(t, func() { receiver.Handler(wh, fn, receiver.WithNamespace("tenant_a")) })
+}
+
+// Review item: a message id over MaxMessageIDBytes is refused with 400
+// before any store sees it.
+func TestLongMessageIDRefused(t *testing.T) {
+	const secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+	wh, err := stackwebhook.NewWebhook(secret)
+	require.NoError(t, err)
+	store := &countingStore{Store: receiver.NewMemoryStore()}
+	h := receiver.Handler(wh, func(context.Context, stackwebhook.Event) error { return nil }, receiver.WithDeduplication(store))
+	body := []byte(`{"type":"team.deleted","data":{"id":"team_1"}}`)
+	for _, tc := range []struct {
+		id   string
+		code int
+	}{{strings.Repeat("m", receiver.MaxMessageIDBytes), http.StatusNoContent}, {strings.Repeat("m", receiver.MaxMessageIDBytes+1), http.StatusBadRequest}} {
+		req, err := stackwebhooktest.NewRawRequest("/hook", secret, body, stackwebhooktest.WithMessageID(tc.id))
+		require.NoError(t, err)
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		assert.Equal(t, tc.code, rec.Code, "id of %d bytes", len(tc.id))
+	}
+	assert.Equal(t, 1, store.claims, "the long id never reached the store")
+}
+
+type countingStore struct {
+	receiver.Store
+	claims int
+}
+
+func (s *countingStore) Claim(ctx context.Context, key string, lease time.Duration) (receiver.Claim, error) {
+	s.claims++
+	return s.Store.Claim(ctx, key, lease)
 }

@@ -28,6 +28,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/stackwebhook/stackwebhook"
@@ -83,8 +84,16 @@ func WithLogger(l *slog.Logger) Option { return func(c *config) { c.logger = l }
 func WithDeduplication(store Store) Option { return func(c *config) { c.store = store } }
 
 // WithNamespace prefixes the ids Handler stores with ns and a colon, so
-// that several endpoints (or tenants) can share one store.
+// that several endpoints (or tenants) can share one store. ns may not hold
+// a colon (Handler panics): "a:b" with the id "msg_1" and "a" with the id
+// "b:msg_1" would be one key, and a message of one endpoint would be taken
+// for another's, already applied.
 func WithNamespace(ns string) Option { return func(c *config) { c.namespace = ns } }
+
+// MaxMessageIDBytes is the longest message id Handler accepts (Svix's are
+// about 30 bytes): a longer one is refused with 400 before any store sees
+// it, so that a signed request cannot make the store keep kilobytes a key.
+const MaxMessageIDBytes = 256
 
 // WithLease sets how long a claim blocks other deliveries of its message
 // (DefaultLease). An instance that crashes while processing blocks the id
@@ -165,6 +174,9 @@ func Handler(wh *stackwebhook.Webhook, fn func(ctx context.Context, ev stackwebh
 	if wh == nil || fn == nil || c.maxBody <= 0 || c.lease <= 0 || c.retention <= 0 {
 		panic("receiver.Handler: nil Webhook or function, or a limit, lease or retention that is not positive")
 	}
+	if strings.Contains(c.namespace, ":") {
+		panic("receiver.Handler: a namespace may not hold a colon: its keys could collide with another's")
+	}
 	return &handler{wh: wh, fn: fn, cfg: c}
 }
 
@@ -197,6 +209,10 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	msg := &Message{Body: body, Request: r}
 	id, timestamp, _, _ := stackwebhook.ReadHeaders(r.Header)
+	if len(id) > MaxMessageIDBytes {
+		h.refuse(ctx, w, r, http.StatusBadRequest, "message id over "+strconv.Itoa(MaxMessageIDBytes)+" bytes")
+		return
+	}
 	msg.ID = id
 	if ts, err := strconv.ParseInt(timestamp, 10, 64); err == nil { // Verify parsed it
 		msg.Timestamp = time.Unix(ts, 0)
@@ -209,6 +225,15 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if err != nil {
 		h.refuse(ctx, w, r, http.StatusBadRequest, payloadReason(err))
+		return
+	}
+	if _, ping := ev.(*stackwebhook.SvixPing); ping {
+		// Svix's "send example" from its App Portal: verified, not a Stack
+		// event. Acknowledged, so that the dashboard shows it delivered.
+		if h.cfg.logger != nil {
+			h.cfg.logger.LogAttrs(ctx, slog.LevelInfo, "stackwebhook: Svix ping acknowledged; nothing applied", slog.String("svix_id", logValue(id)))
+		}
+		w.WriteHeader(http.StatusNoContent)
 		return
 	}
 	if len(msg.Departures) > 0 && h.cfg.logger != nil {
@@ -245,8 +270,20 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // apply calls fn, and records the outcome in the store when there is one.
+// A panic in fn releases the claim (the next delivery processes the message
+// at once, instead of getting 409 until the lease passes) and goes on up.
 func (h *handler) apply(ctx context.Context, w http.ResponseWriter, ev stackwebhook.Event, claim *Claim) {
 	id := MessageID(ctx)
+	if claim != nil {
+		defer func() {
+			if p := recover(); p != nil {
+				if err := h.cfg.store.Release(context.WithoutCancel(ctx), *claim); err != nil {
+					h.logError(ctx, "stackwebhook: releasing the claim after a panic failed; the id waits for its lease", id, err)
+				}
+				panic(p)
+			}
+		}()
+	}
 	if err := h.fn(ctx, ev); err != nil {
 		if claim != nil {
 			if err := h.cfg.store.Release(context.WithoutCancel(ctx), *claim); err != nil {

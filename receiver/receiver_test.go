@@ -17,6 +17,7 @@ import (
 
 	"github.com/stackwebhook/stackwebhook"
 	"github.com/stackwebhook/stackwebhook/receiver"
+	"github.com/stackwebhook/stackwebhook/stackwebhooktest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -242,4 +243,28 @@ func TestMessageIDIsTheVerifiedOne(t *testing.T) {
 	w := serve(receiver.Handler(s.webhook(t), rec.fn), r)
 	assert.Equal(t, http.StatusNoContent, w.Code)
 	assert.Equal(t, s.headers["svix-id"], rec.id)
+}
+
+// Svix's "send example" body, exactly as its App Portal sends it, signed
+// with the endpoint's secret: answered 204 without calling fn, in the
+// default and the strict mode, with and without deduplication, and logged
+// at info.
+func TestSvixPingAcknowledged(t *testing.T) {
+	const secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+	wh, err := stackwebhook.NewWebhook(secret)
+	require.NoError(t, err)
+	for _, opts := range [][]receiver.Option{nil, {receiver.WithStrictPayloads()}, {receiver.WithDeduplication(receiver.NewMemoryStore())}} {
+		var logs bytes.Buffer
+		called := false
+		h := receiver.Handler(wh, func(context.Context, stackwebhook.Event) error { called = true; return nil },
+			append(opts, receiver.WithLogger(slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelInfo}))))...)
+		req, err := stackwebhooktest.NewRawRequest("/hook", secret, []byte(`{"success": true}`))
+		require.NoError(t, err)
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		assert.Equal(t, http.StatusNoContent, rec.Code)
+		assert.False(t, called, "fn was called for a ping")
+		assert.Contains(t, logs.String(), "level=INFO")
+		assert.Contains(t, logs.String(), "Svix ping acknowledged")
+	}
 }

@@ -48,7 +48,9 @@ func TestReadingStdinQuietly(t *testing.T) {
 // input: with standard input a terminal nobody types into, it does not wait.
 func TestVerifyReportsTheKeyBeforeReadingInput(t *testing.T) {
 	r, w, err := os.Pipe() // never written to nor closed: reading it would block
-	require.NoError(t, err)
+	if err != nil {
+		t.Skipf("no pipes here (wasip1): %v", err)
+	}
 	defer r.Close()
 	defer w.Close()
 	for _, args := range [][]string{

@@ -136,6 +136,17 @@ class _Message(ctypes.Structure):
                 ("needed", ctypes.c_size_t)]
 
 
+_local = threading.local()
+
+
+def _scratch():
+    """This thread's answer buffer and message struct, reused across calls."""
+    scratch = getattr(_local, "scratch", None)
+    if scratch is None:
+        scratch = _local.scratch = (_Message(), ctypes.create_string_buffer(256))
+    return scratch
+
+
 _lock = threading.Lock()
 _lib = None
 _lib_pid = None
@@ -189,7 +200,7 @@ def _bytes(value: Any, what: str) -> bytes:
 
 
 def _header_pairs(headers: Headers):
-    """Every (name, value) of the request as bytes, in order: a mapping's items or a list of pairs; a value that is
+    """Every (name, len, value, len) of the request as bytes, in order: a mapping's items or a list of pairs; a value that is
     a list or tuple (a repeated header) gives one pair per element. Entries whose name or value is not text (WSGI's
     and Django's request.META hold objects beside the HTTP_ names) are not headers, and are passed over."""
     items = headers.items() if hasattr(headers, "items") else headers
@@ -206,7 +217,8 @@ def _header_pairs(headers: Headers):
         values = value if isinstance(value, (list, tuple)) else (value,)
         for v in values:
             if isinstance(v, (str, bytes, bytearray, memoryview)):
-                pairs.append((_bytes(name, "a header name"), _bytes(v, "a header value")))
+                n, v = _bytes(name, "a header name"), _bytes(v, "a header value")
+                pairs.append((n, len(n), v, len(v)))
     return pairs
 
 
@@ -257,20 +269,18 @@ class Webhook:
         lib = self._lib()
         body = _bytes(body, "the body")
         pairs = _header_pairs(headers)
-        array = (_Header * max(len(pairs), 1))()
-        for i, (name, value) in enumerate(pairs):
-            array[i] = _Header(name, len(name), value, len(value))
-        m = _Message()
-        out = ctypes.create_string_buffer(256)
+        array = (_Header * max(len(pairs), 1))(*pairs)
+        m, out = _scratch()
         status = lib.stackwebhook_verify_request(self._handle, array, len(pairs), body, len(body), int(now), flags,
                                                  out, len(out), ctypes.byref(m))
         if status == _BUFFER_TOO_SMALL:  # verified; a longer id than usual
             out = ctypes.create_string_buffer(m.needed)
+            m = _Message()
             status = lib.stackwebhook_verify_request(self._handle, array, len(pairs), body, len(body), int(now),
                                                      flags, out, len(out), ctypes.byref(m))
         if status != _OK:
             raise _ERRORS.get(status, StackWebhookError)(out.value.decode("utf-8", "replace"))
-        return out.raw, m, body
+        return out.raw[:m.needed], m, body
 
     def verify(self, body: BytesLike, headers: Headers, now: int = 0) -> Message:
         """The verified message, or a StackWebhookError subclass. body: the raw bytes as received (or str); headers:

@@ -1,0 +1,46 @@
+//go:build !tinygo
+
+// TinyGo's recover does not work on wasm, where its tests run.
+
+package receiver_test
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/stackwebhook/stackwebhook"
+	"github.com/stackwebhook/stackwebhook/receiver"
+	"github.com/stackwebhook/stackwebhook/stackwebhooktest"
+)
+
+// Review L7: a panic in fn releases the claim and goes on up; the next
+// delivery processes the message at once instead of getting 409.
+func TestPanicReleasesTheClaim(t *testing.T) {
+	const secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+	wh, err := stackwebhook.NewWebhook(secret)
+	require.NoError(t, err)
+	store := receiver.NewMemoryStore()
+	calls := 0
+	h := receiver.Handler(wh, func(context.Context, stackwebhook.Event) error {
+		calls++
+		if calls == 1 {
+			panic("boom")
+		}
+		return nil
+	}, receiver.WithDeduplication(store))
+	body := []byte(`{"type":"team.deleted","data":{"id":"team_1"}}`)
+	req, err := stackwebhooktest.NewRawRequest("/hook", secret, body, stackwebhooktest.WithMessageID("msg_panic"))
+	require.NoError(t, err)
+	assert.PanicsWithValue(t, "boom", func() { h.ServeHTTP(httptest.NewRecorder(), req) })
+	req, err = stackwebhooktest.NewRawRequest("/hook", secret, body, stackwebhooktest.WithMessageID("msg_panic"))
+	require.NoError(t, err)
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	assert.Equal(t, http.StatusNoContent, rec.Code, "the retry after a panic")
+	assert.Equal(t, 2, calls)
+}
