@@ -69,3 +69,35 @@ var headerNames = [...]string{
 	HeaderSvixID, HeaderSvixTimestamp, HeaderSvixSignature,
 	HeaderWebhookID, HeaderWebhookTimestamp, HeaderWebhookSignature,
 }
+
+// MultiValueHeaders reads h, a request's headers with every value of each
+// name (net/http's r.Header converts to it as it is: it is a
+// map[string][]string keyed by canonical names), for a request that may
+// have passed through a proxy that splits headers. A signature header that
+// arrives as several values was split on the way: some proxies split a
+// header on commas (AWS API Gateway's multi-value headers turn
+// "v1,S1 v1,S2" into "v1", "S1 v1", "S2"), others repeat it once per entry.
+// Get then returns the values joined both ways, with spaces and with
+// commas, so that every entry the sender wrote is read whichever way it was
+// split; an entry only counts if it matches, so this admits nothing that
+// the whole header would refuse. Every other header reads as http.Header's
+// Get reads it: its first value.
+//
+// Verify(body, r.Header) reads the first value of each header, as the
+// official libraries do; receiver.Handler, the CLI and the C library read
+// through MultiValueHeaders. It is a function of its own so that programs
+// that do not call it link none of it.
+func MultiValueHeaders(h map[string][]string) Headers { return multiValueHeaders(h) }
+
+type multiValueHeaders map[string][]string
+
+func (h multiValueHeaders) Get(key string) string {
+	values := h[key]
+	switch {
+	case len(values) == 0:
+		return ""
+	case len(values) == 1 || (key != HeaderSvixSignature && key != HeaderWebhookSignature):
+		return values[0]
+	}
+	return strings.Join(values, " ") + " " + strings.Join(values, ",")
+}

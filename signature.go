@@ -56,7 +56,7 @@ type Webhook struct {
 //   - The signature header is a list of "version,signature" entries separated
 //     by single spaces; empty entries are skipped, and so is anything after a
 //     second comma ("v1,S,x" is checked as "v1,S"). A header that a proxy
-//     split into several values is read whole (see ReadHeaders). A secret Webhook checks
+//     split into several values is read whole through MultiValueHeaders. A secret Webhook checks
 //     "v1" entries, a public-key Webhook "v1a" entries; other versions are
 //     skipped. A public-key Webhook checks at most MaxV1aSignatures
 //     well-formed v1a entries and ignores the rest, so that a header full of
@@ -148,49 +148,18 @@ func (wh *Webhook) verify(payload []byte, headers Headers, clock func() time.Tim
 // the svix-* set is incomplete, Verify checks the webhook-* set's id, and a
 // replayer can add a stray svix-id of their choosing beside a captured
 // delivery whose headers were renamed to webhook-*.
-//
-// A signature header that arrives as several values (Headers with a Values
-// method, as http.Header has, holding more than one) was split on the way:
-// some proxies split a header on commas (AWS API Gateway's multi-value
-// headers turn "v1,S1 v1,S2" into "v1", "S1 v1", "S2"), others repeat it
-// once per entry. signatures then holds the values joined both ways, with
-// spaces and with commas, so that every entry the sender wrote is read
-// whichever way it was split; an entry only counts if it matches, so this
-// admits nothing that a whole header would refuse.
 func ReadHeaders(h Headers) (id, timestamp, signatures string, ok bool) {
 	if h == nil {
 		return "", "", "", false
 	}
 	id, timestamp, signatures = h.Get(HeaderSvixID), h.Get(HeaderSvixTimestamp), h.Get(HeaderSvixSignature)
 	if id != "" && timestamp != "" && signatures != "" {
-		return id, timestamp, rejoin(h, HeaderSvixSignature, signatures), true
+		return id, timestamp, signatures, true
 	}
 	id, timestamp, signatures = h.Get(HeaderWebhookID), h.Get(HeaderWebhookTimestamp), h.Get(HeaderWebhookSignature)
-	ok = id != "" && timestamp != "" && signatures != ""
-	if ok {
-		signatures = rejoin(h, HeaderWebhookSignature, signatures)
-	}
-	return id, timestamp, signatures, ok
+	return id, timestamp, signatures, id != "" && timestamp != "" && signatures != ""
 }
 
-// multiValued is Headers that can hold several values of a name, as
-// http.Header can.
-type multiValued interface{ Values(key string) []string }
-
-// rejoin returns the signature header name of h whole: first, its first
-// value, when it is the only one (no allocation), else every value joined
-// with spaces and then with commas.
-func rejoin(h Headers, name, first string) string {
-	m, ok := h.(multiValued)
-	if !ok {
-		return first
-	}
-	values := m.Values(name)
-	if len(values) < 2 {
-		return first
-	}
-	return strings.Join(values, " ") + " " + strings.Join(values, ",")
-}
 
 // checkTimestamp applies the tolerance both ways at the clock's whole second
 // now: too old if now-ts > tolerance, too new if ts-now > tolerance.

@@ -424,10 +424,10 @@ func verifyRequest(h C.uint64_t, pairs *C.swh_header, count C.size_t, payload *C
 	} else if err != nil {
 		return status(err), failed(err), 0
 	}
-	if err := wh.VerifyAt(body, headers, clock(nowUnix)); err != nil {
+	if err := wh.VerifyAt(body, stackwebhook.MultiValueHeaders(headers), clock(nowUnix)); err != nil {
 		return status(err), failed(err), 0
 	}
-	id, timestamp, _, _ := stackwebhook.ReadHeaders(headers)
+	id, timestamp, _, _ := stackwebhook.ReadHeaders(stackwebhook.MultiValueHeaders(headers))
 	ts, _ := strconv.ParseInt(timestamp, 10, 64) // Verify parsed it
 	a := answer{text: id + "\x00", idLen: len(id)}
 	if flags&flagDecodeEvent != 0 {

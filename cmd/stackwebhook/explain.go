@@ -87,7 +87,7 @@ var fractionRE = regexp.MustCompile(`^[+-]?[0-9]+\.[0-9]*$`)
 // the clock check failed, and explains it too if it fails.
 func (c cli) explainSignatureToo(msg message, wh *stackwebhook.Webhook, k key) {
 	say := func(format string, a ...any) { fmt.Fprintf(c.stderr, "  "+format+"\n", a...) }
-	if err := wh.VerifyIgnoringTimestamp(msg.body, msg.headers); err == nil {
+	if err := wh.VerifyIgnoringTimestamp(msg.body, stackwebhook.MultiValueHeaders(msg.headers)); err == nil {
 		say("the signature itself is valid: only the clock check failed")
 		return
 	}
@@ -117,7 +117,7 @@ func (c cli) explainNoMatch(msg message, wh *stackwebhook.Webhook, k key) {
 		variants = append([]bodyVariant{*msg.other}, variants...)
 	}
 	for _, v := range variants {
-		if wh.VerifyIgnoringTimestamp(v.body, msg.headers) == nil {
+		if wh.VerifyIgnoringTimestamp(v.body, stackwebhook.MultiValueHeaders(msg.headers)) == nil {
 			say("found: the body verifies %s", v.change)
 			say("most likely cause: %s;", v.cause)
 			say("verify the raw bytes as received, then parse them")

@@ -71,7 +71,7 @@ func (c cli) verify(args []string) int {
 		fmt.Fprintln(c.stderr, "note:", note)
 	}
 
-	if err := wh.VerifyAt(msg.body, msg.headers, now); err != nil {
+	if err := wh.VerifyAt(msg.body, stackwebhook.MultiValueHeaders(msg.headers), now); err != nil {
 		c.explain(err, msg, wh, k, now, *tolerance)
 		return exitRefused
 	}
@@ -109,6 +109,6 @@ func parseNow(s string) (time.Time, error) {
 }
 
 func svixID(msg message) string {
-	id, _, _, _ := stackwebhook.ReadHeaders(msg.headers)
+	id, _, _, _ := stackwebhook.ReadHeaders(stackwebhook.MultiValueHeaders(msg.headers))
 	return id
 }
