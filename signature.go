@@ -160,7 +160,6 @@ func ReadHeaders(h Headers) (id, timestamp, signatures string, ok bool) {
 	return id, timestamp, signatures, id != "" && timestamp != "" && signatures != ""
 }
 
-
 // checkTimestamp applies the tolerance both ways at the clock's whole second
 // now: too old if now-ts > tolerance, too new if ts-now > tolerance.
 func (wh *Webhook) checkTimestamp(ts, now int64) error {
