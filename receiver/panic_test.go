@@ -44,3 +44,13 @@ func TestPanicReleasesTheClaim(t *testing.T) {
 	assert.Equal(t, http.StatusNoContent, rec.Code, "the retry after a panic")
 	assert.Equal(t, 2, calls)
 }
+
+// Review L8: a namespace with a colon could collide with another's keys
+// ("a:b" + "msg_1" and "a" + "b:msg_1"): refused when the handler is made.
+func TestNamespaceWithColonRefused(t *testing.T) {
+	wh, err := stackwebhook.NewWebhook("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")
+	require.NoError(t, err)
+	fn := func(context.Context, stackwebhook.Event) error { return nil }
+	assert.Panics(t, func() { receiver.Handler(wh, fn, receiver.WithNamespace("a:b")) })
+	assert.NotPanics(t, func() { receiver.Handler(wh, fn, receiver.WithNamespace("tenant_a")) })
+}
