@@ -128,21 +128,36 @@ function M.new_public_key(key, tolerance)
   return new(key, tolerance, true)
 end
 
--- header_array turns a headers table (name -> value, or name -> { values }) into the C array.
+-- Scratch space reused by every call: a LuaJIT state runs one call at a time, and none yields.
+local scratch_headers, scratch_size = nil, 0
+local scratch_message = ffi.new("stackwebhook_message[1]")
+local scratch_out = ffi.new("char[256]")
+
+-- header_array fills the scratch C array from a headers table (name -> value, or name -> { values }).
+-- The strings it points to stay alive in the caller's table for the call.
 local function header_array(headers)
   local n = 0
   for _, value in pairs(headers) do
     n = n + (type(value) == "table" and #value or 1)
   end
-  local array = ffi.new("stackwebhook_header[?]", math.max(n, 1))
-  local i = 0
+  if n > scratch_size then
+    scratch_size = math.max(n, 16)
+    scratch_headers = ffi.new("stackwebhook_header[?]", scratch_size)
+  end
+  local array, i = scratch_headers, 0
   for name, value in pairs(headers) do
     if type(name) ~= "string" then return nil, "a header name is not a string", "invalid_headers" end
-    local values = type(value) == "table" and value or { value }
-    for _, v in ipairs(values) do
-      if type(v) ~= "string" then return nil, "the header " .. name .. " has a value that is not a string", "invalid_headers" end
-      array[i].name, array[i].name_len, array[i].value, array[i].value_len = name, #name, v, #v
+    if type(value) == "string" then
+      array[i].name, array[i].name_len, array[i].value, array[i].value_len = name, #name, value, #value
       i = i + 1
+    elseif type(value) == "table" then
+      for _, v in ipairs(value) do
+        if type(v) ~= "string" then return nil, "the header " .. name .. " has a value that is not a string", "invalid_headers" end
+        array[i].name, array[i].name_len, array[i].value, array[i].value_len = name, #name, v, #v
+        i = i + 1
+      end
+    else
+      return nil, "the header " .. name .. " has a value that is not a string", "invalid_headers"
     end
   end
   return array, i
@@ -164,9 +179,7 @@ local function verify(self, body, headers, now, flags)
   local array, count
   array, count, code = header_array(headers)
   if not array then return nil, count, code end
-  local m = ffi.new("stackwebhook_message[1]")
-  local size = 256
-  local out = ffi.new("char[?]", size)
+  local m, out, size = scratch_message, scratch_out, 256
   local status = l.stackwebhook_verify_request(self.handle[0], array, count, body, #body, now or 0, flags, out, size, m)
   if status == BUFFER_TOO_SMALL then -- verified: a longer id than usual
     size = tonumber(m[0].needed)

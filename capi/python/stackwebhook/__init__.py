@@ -20,8 +20,9 @@ The shared library, ``libstackwebhook.so``, ships inside the installed package (
 ``STACKWEBHOOK_LIB`` names another. It is loaded on first use.
 
 fork(): the Go runtime inside the library does not survive a fork. A process that has loaded it and then forks has
-children in which any call would hang; this module detects that and raises ForkedProcessError, which is not a
-StackWebhookError: it is a deployment mistake, not a bad request. Create the Webhook in each worker, after the fork
+children in which any call would hang; this module detects that (through os.register_at_fork: os.fork,
+multiprocessing, gunicorn, and servers that tell Python they forked, as uWSGI does) and raises ForkedProcessError,
+which is not a StackWebhookError: it is a deployment mistake, not a bad request. Create the Webhook in each worker, after the fork
 (gunicorn without ``--preload``, uWSGI with ``lazy-apps``, or in a post-fork hook).
 """
 
@@ -150,6 +151,13 @@ def _scratch():
 _lock = threading.Lock()
 _lib = None
 _lib_pid = None
+_forked = False  # set in a child of a process that had loaded the library (os.register_at_fork)
+
+
+def _after_fork_in_child() -> None:
+    global _forked
+    if _lib is not None:
+        _forked = True
 
 
 def _library_path() -> str:
@@ -160,9 +168,11 @@ def _library_path() -> str:
 def _load():
     """The C library, loaded once per process; ForkedProcessError in a child of the process that loaded it."""
     global _lib, _lib_pid
+    if _lib is not None and not _forked:  # the common case: no lock, no system call (getpid costs more than a verification)
+        return _lib
     with _lock:
         if _lib is not None:
-            if _lib_pid != os.getpid():
+            if _forked or _lib_pid != os.getpid():
                 raise ForkedProcessError(
                     "stackwebhook's library was loaded in process %d, which then forked: the Go runtime does not "
                     "survive fork(), so any call here would hang. Create the Webhook in each worker, after the fork: "
@@ -188,6 +198,8 @@ def _load():
         for f in ("new_key", "free", "verify_request", "sign"):
             getattr(lib, "stackwebhook_" + f).restype = ctypes.c_int
         _lib, _lib_pid = lib, os.getpid()
+        if hasattr(os, "register_at_fork"):
+            os.register_at_fork(after_in_child=_after_fork_in_child)
         return lib
 
 

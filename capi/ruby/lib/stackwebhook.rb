@@ -17,9 +17,10 @@
 #
 # fork(): the Go runtime inside the library does not survive a fork. Puma in cluster mode with
 # preload_app!, Unicorn and Passenger fork workers from a master: create the Webhook in each worker
-# (on_worker_boot, after_fork). This module remembers the process that loaded the library and raises
-# ForkedProcessError in any other, instead of hanging; it is not a StackWebhook::Error, so that a
-# rescue meant for bad requests does not turn a deployment mistake into 401s.
+# (on_worker_boot, after_fork). This module learns of every fork (Ruby's Process._fork hook) and raises
+# ForkedProcessError in a child of a process that loaded the library, instead of hanging; it is not a
+# StackWebhook::Error, so that a rescue meant for bad requests does not turn a deployment mistake into
+# 401s.
 require "ffi"
 require "json"
 
@@ -65,6 +66,22 @@ module StackWebhook
   end
 
   @mutex = Mutex.new
+  @forked = false
+
+  # Ruby 3.1+ calls Process._fork for every fork (Kernel#fork, Process.fork, Puma, Unicorn): the child
+  # learns it forked without a system call on every verification (getpid costs more than one).
+  module ForkHook
+    def _fork
+      pid = super
+      StackWebhook.forked! if pid.zero?
+      pid
+    end
+  end
+  Process.singleton_class.prepend(ForkHook) if Process.respond_to?(:_fork)
+
+  def self.forked!
+    @forked = true if @lib
+  end
 
   # Where the library may be: STACKWEBHOOK_LIB, else beside this file, else the gem's extension
   # directory (on $LOAD_PATH once the gem is activated).
@@ -76,9 +93,11 @@ module StackWebhook
 
   # The C library, loaded once per process.
   def self.lib
+    return @lib if @lib && !@forked && Process.respond_to?(:_fork) # the common case: no lock, no system call
+
     @mutex.synchronize do
       if @lib
-        if @pid != Process.pid
+        if @forked || @pid != Process.pid
           raise ForkedProcessError, "stackwebhook's library was loaded in process #{@pid}, which then forked: " \
             "the Go runtime does not survive fork(), so any call here would hang. Create the Webhook in each " \
             "worker, after the fork (Puma: on_worker_boot; Unicorn: after_fork; or without preload_app!)"
@@ -102,7 +121,7 @@ module StackWebhook
       lib.attach_function :new_key, :stackwebhook_new_key, %i[pointer size_t int long_long pointer], :int
       lib.attach_function :free, :stackwebhook_free, %i[uint64], :int
       lib.attach_function :verify_request, :stackwebhook_verify_request,
-                          %i[uint64 pointer size_t pointer size_t long_long int pointer size_t pointer], :int
+                          %i[uint64 pointer size_t buffer_in size_t long_long int pointer size_t pointer], :int
       lib.attach_function :sign, :stackwebhook_sign, %i[uint64 string long_long pointer size_t pointer size_t pointer], :int
       lib.attach_function :status_string, :stackwebhook_status_string, %i[int], :string
       @lib, @pid = lib, Process.pid
@@ -209,25 +228,25 @@ module StackWebhook
       raise TypeError, "body must be a String" unless body.is_a?(String)
 
       pairs = StackWebhook.header_pairs(headers)
-      keep = [] # the buffers the C array points into, alive for the call
+      # Every name and value in one buffer, which the C array points into.
+      bytes = pairs.flatten.join.b
+      buf = FFI::MemoryPointer.new(:char, [bytes.bytesize, 1].max).put_bytes(0, bytes)
       array = FFI::MemoryPointer.new(Header, [pairs.size, 1].max)
+      offset = 0
       pairs.each_with_index do |(name, value), i|
         h = Header.new(array + i * Header.size)
-        [[:name, name], [:value, value]].each do |field, s|
-          buf = FFI::MemoryPointer.new(:char, [s.bytesize, 1].max).put_bytes(0, s)
-          keep << buf
-          h[field] = buf
-          h[:"#{field}_len"] = s.bytesize
-        end
+        h[:name], h[:name_len] = buf + offset, name.bytesize
+        offset += name.bytesize
+        h[:value], h[:value_len] = buf + offset, value.bytesize
+        offset += value.bytesize
       end
       body = body.b
-      payload = FFI::MemoryPointer.new(:char, [body.bytesize, 1].max).put_bytes(0, body)
       m = CMessage.new
       out = FFI::MemoryPointer.new(:char, 256)
-      status = lib.verify_request(@handle, array, pairs.size, payload, body.bytesize, Integer(now), flags, out, 256, m)
+      status = lib.verify_request(@handle, array, pairs.size, body, body.bytesize, Integer(now), flags, out, 256, m)
       if status == BUFFER_TOO_SMALL # verified: a longer id than usual
         out = FFI::MemoryPointer.new(:char, m[:needed])
-        status = lib.verify_request(@handle, array, pairs.size, payload, body.bytesize, Integer(now), flags, out, m[:needed], m)
+        status = lib.verify_request(@handle, array, pairs.size, body, body.bytesize, Integer(now), flags, out, m[:needed], m)
       end
       raise ERRORS.fetch(status, Error), out.read_string.force_encoding(Encoding::UTF_8).scrub unless status.zero?
 
