@@ -81,24 +81,20 @@ func TestSimultaneousFirstStart(t *testing.T) {
 	}
 }
 
-// dbs returns a fresh SQLite database and, where PostgreSQL runs, a fresh
-// PostgreSQL one, by name, with their dialects.
-func dbs(t *testing.T) map[string]struct {
+// testDB is a fresh database with its dialect, in this release's and in
+// the released store's terms.
+type testDB struct {
 	db      *sql.DB
 	dialect sqlstore.Dialect
 	old     released.Dialect
-} {
-	out := map[string]struct {
-		db      *sql.DB
-		dialect sqlstore.Dialect
-		old     released.Dialect
-	}{"sqlite": {sqlite(t), sqlstore.SQLite, released.SQLite}}
+}
+
+// dbs returns a fresh SQLite database and, where PostgreSQL runs, a fresh
+// PostgreSQL one, by name.
+func dbs(t *testing.T) map[string]testDB {
+	out := map[string]testDB{"sqlite": {sqlite(t), sqlstore.SQLite, released.SQLite}}
 	if pgErr == nil || testingCI() {
-		out["postgres"] = struct {
-			db      *sql.DB
-			dialect sqlstore.Dialect
-			old     released.Dialect
-		}{postgres(t), sqlstore.Postgres, released.Postgres}
+		out["postgres"] = testDB{postgres(t), sqlstore.Postgres, released.Postgres}
 	}
 	return out
 }
