@@ -55,10 +55,11 @@ type Webhook struct {
 //     or re-serialised. Parse JSON after Verify, not before.
 //   - The signature header is a list of "version,signature" entries separated
 //     by single spaces; empty entries are skipped, and so is anything after a
-//     second comma ("v1,S,x" is checked as "v1,S"). A header that a proxy
-//     split into several values is read whole through MultiValueHeaders. A secret Webhook checks
-//     "v1" entries, a public-key Webhook "v1a" entries; other versions are
-//     skipped. A public-key Webhook checks at most MaxV1aSignatures
+//     second comma ("v1,S,x" is checked as "v1,S"); of a header given
+//     several times, the first value (MultiValueHeaders reads a header a
+//     proxy split as a whole). A secret Webhook checks "v1" entries, a
+//     public-key Webhook "v1a" entries; other versions are skipped. A
+//     public-key Webhook checks at most MaxV1aSignatures
 //     well-formed v1a entries and ignores the rest, so that a header full of
 //     them cannot cost more than a few ed25519 checks. An entry matches when
 //     it is the canonical padded base64 of the expected bytes, compared in

@@ -31,6 +31,7 @@ typedef struct {
 import "C"
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"math"
@@ -292,17 +293,18 @@ const flagDecodeEvent = 1
 // deduplicates on would not be the one verified. So is the id or timestamp
 // of either set given more than once: which one was checked would be for
 // the reader to guess. (A repeated signature header is a split one, read
-// whole by stackwebhook.ReadHeaders.)
+// whole through stackwebhook.MultiValueHeaders.) A NULL array or string of
+// non-zero length is errInvalidArgument.
 func requestHeaders(pairs *C.swh_header, count C.size_t) (http.Header, error) {
 	if pairs == nil && count != 0 || uint64(count) > math.MaxInt32 {
-		return nil, errInvalidArgument
+		return nil, errNullHeaders
 	}
 	h := make(http.Header, 8)
 	for _, p := range unsafe.Slice(pairs, int(count)) {
 		name, okName := bytesOf(p.name, p.name_len)
 		value, okValue := bytesOf(p.value, p.value_len)
 		if !okName || !okValue {
-			return nil, errInvalidArgument
+			return nil, errNullHeaders
 		}
 		if where := bytesIndexNUL(name, value); where >= 0 {
 			return nil, fmt.Errorf("%w: the header %s holds a NUL byte in its %s", stackwebhook.ErrInvalidHeaders, strconv.Quote(string(name)), [2]string{"name", "value"}[where])
@@ -359,14 +361,17 @@ func signatureHeader(name []byte) string {
 // bytesIndexNUL returns 0 if name holds a NUL byte, 1 if value does, else -1.
 func bytesIndexNUL(name, value []byte) int {
 	for i, b := range [2][]byte{name, value} {
-		if strings.IndexByte(string(b), 0) >= 0 {
+		if bytes.IndexByte(b, 0) >= 0 {
 			return i
 		}
 	}
 	return -1
 }
 
-var errInvalidArgument = errors.New("stackwebhook: invalid argument")
+var (
+	errInvalidArgument = errors.New("stackwebhook: invalid argument")
+	errNullHeaders     = fmt.Errorf("%w: a NULL header array, name or value of non-zero length", errInvalidArgument)
+)
 
 //export stackwebhook_verify_request
 func stackwebhook_verify_request(h C.uint64_t, pairs *C.swh_header, count C.size_t, payload *C.uchar, payloadLen C.size_t, nowUnix C.longlong, flags C.int, out *C.char, outSize C.size_t, msg *C.swh_message) C.int {
@@ -418,16 +423,15 @@ func verifyRequest(h C.uint64_t, pairs *C.swh_header, count C.size_t, payload *C
 	if !ok {
 		return statusInvalidArgument, failed(fmt.Errorf("%w: a NULL payload of non-zero length", errInvalidArgument)), 0
 	}
-	headers, err := requestHeaders(pairs, count)
-	if err == errInvalidArgument {
-		return statusInvalidArgument, failed(fmt.Errorf("%w: a NULL header array, name or value of non-zero length", errInvalidArgument)), 0
-	} else if err != nil {
+	pairsRead, err := requestHeaders(pairs, count)
+	if err != nil {
+		return status(err), failed(err), 0 // errNullHeaders: status's default, invalid argument
+	}
+	headers := stackwebhook.MultiValueHeaders(pairsRead)
+	if err := wh.VerifyAt(body, headers, clock(nowUnix)); err != nil {
 		return status(err), failed(err), 0
 	}
-	if err := wh.VerifyAt(body, stackwebhook.MultiValueHeaders(headers), clock(nowUnix)); err != nil {
-		return status(err), failed(err), 0
-	}
-	id, timestamp, _, _ := stackwebhook.ReadHeaders(stackwebhook.MultiValueHeaders(headers))
+	id, timestamp, _, _ := stackwebhook.ReadHeaders(headers)
 	ts, _ := strconv.ParseInt(timestamp, 10, 64) // Verify parsed it
 	a := answer{text: id + "\x00", idLen: len(id)}
 	if flags&flagDecodeEvent != 0 {

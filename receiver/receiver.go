@@ -203,12 +203,13 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.refuse(ctx, w, r, http.StatusBadRequest, "reading the body failed")
 		return
 	}
-	if err := h.wh.Verify(body, stackwebhook.MultiValueHeaders(r.Header)); err != nil {
+	headers := stackwebhook.MultiValueHeaders(r.Header) // a split signature header read whole
+	if err := h.wh.Verify(body, headers); err != nil {
 		h.refuse(ctx, w, r, http.StatusUnauthorized, err.Error())
 		return
 	}
 	msg := &Message{Body: body, Request: r}
-	id, timestamp, _, _ := stackwebhook.ReadHeaders(stackwebhook.MultiValueHeaders(r.Header))
+	id, timestamp, _, _ := stackwebhook.ReadHeaders(headers)
 	if len(id) > MaxMessageIDBytes {
 		h.refuse(ctx, w, r, http.StatusBadRequest, "message id over "+strconv.Itoa(MaxMessageIDBytes)+" bytes")
 		return

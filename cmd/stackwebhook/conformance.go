@@ -161,7 +161,8 @@ With -serve, this command is such a verifier itself (this library, through the C
 		got := results[name]
 		for i, kc := range k.cases {
 			if got == nil || got[i] != kc.expected() {
-				c.errorf("%s", disagreement(k, name, kc, verdictAt(got, i)))
+				line, _ := disagreement(k, name, kc, verdictAt(got, i))
+				c.errorf("%s", line)
 				exit = exitRefused
 			}
 		}
@@ -379,7 +380,7 @@ func (c cli) serveConformance() int {
 // verdict, with the case's category and every official library's verdict,
 // and whether one of them answers the same: a spelling choice an official
 // library shares, or an answer none gives.
-func disagreement(k corpus, name string, c conformanceCase, got string) string {
+func disagreement(k corpus, name string, c conformanceCase, got string) (line string, shared bool) {
 	var official, same []string
 	for _, lib := range k.official {
 		v := c.official[lib.field]
@@ -388,12 +389,12 @@ func disagreement(k corpus, name string, c conformanceCase, got string) string {
 			same = append(same, lib.name)
 		}
 	}
-	shared := "no official library answers so"
+	sharedWith := "no official library answers so"
 	if len(same) > 0 {
-		shared = "as " + strings.Join(same, " and ")
+		sharedWith = "as " + strings.Join(same, " and ")
 	}
 	return fmt.Sprintf("%s: case %s (%s, %s): answered %s; the rule says %s; official: %s; %s",
-		name, c.Name, c.Category, c.Kind, printable(got), c.expected(), strings.Join(official, ", "), shared)
+		name, c.Name, c.Category, c.Kind, printable(got), c.expected(), strings.Join(official, ", "), sharedWith), len(same) > 0
 }
 
 // printDisagreements lists, for each verifier, the cases it answers
@@ -408,13 +409,11 @@ func printDisagreements(w io.Writer, k corpus, names []string, results map[strin
 			if got == c.expected() {
 				continue
 			}
-			for _, lib := range k.official {
-				if c.official[lib.field] == got {
-					shared++
-					break
-				}
+			line, isShared := disagreement(k, name, c, got)
+			if isShared {
+				shared++
 			}
-			lines = append(lines, disagreement(k, name, c, got))
+			lines = append(lines, line)
 		}
 		if len(lines) == 0 {
 			continue

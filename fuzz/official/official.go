@@ -50,16 +50,6 @@ var Version = func() string {
 	return "(unknown)"
 }()
 
-// Field is the corpus field holding the verdicts of the library this
-// program was built with: "go" for v1.44.0, the corpus's reference, and
-// "go_" + the version with dots as underscores ("go_v1_99_1") for any other.
-func Field() string {
-	if Version == "v1.44.0" {
-		return "go"
-	}
-	return "go_" + strings.ReplaceAll(Version, ".", "_")
-}
-
 // Verdict is the library's verdict on body and headers under secret, at the
 // clock now.
 //

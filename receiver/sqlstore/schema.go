@@ -55,7 +55,7 @@ func Schema(dialect Dialect, table string) ([]string, error) {
 		createTable(table),
 		createVersionTable(table),
 		"CREATE INDEX IF NOT EXISTS " + indexName(table) + " ON " + table + " (expires_at)",
-		recordVersion(dialect, table, SchemaVersion),
+		recordVersion(table, SchemaVersion),
 	}, nil
 }
 
@@ -80,7 +80,7 @@ func indexName(table string) string {
 }
 
 // recordVersion raises the recorded version to v, never lowers it.
-func recordVersion(dialect Dialect, table string, v int) string {
+func recordVersion(table string, v int) string {
 	vt := versionTable(table)
 	return fmt.Sprintf("INSERT INTO %s (name, version) VALUES ('schema', %d) ON CONFLICT (name) DO UPDATE SET version = excluded.version WHERE %s.version < excluded.version", vt, v, vt)
 }
@@ -210,7 +210,7 @@ func (s *Store) migratePostgres(ctx context.Context) error {
 	if _, err := conn.ExecContext(ctx, "CREATE INDEX CONCURRENTLY IF NOT EXISTS "+indexName(s.table)+" ON "+s.table+" (expires_at)"); err != nil {
 		return err
 	}
-	_, err = conn.ExecContext(ctx, recordVersion(s.dialect, s.table, SchemaVersion))
+	_, err = conn.ExecContext(ctx, recordVersion(s.table, SchemaVersion))
 	return err
 }
 

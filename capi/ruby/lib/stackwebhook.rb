@@ -240,8 +240,7 @@ module StackWebhook
         h[:value], h[:value_len] = buf + offset, value.bytesize
         offset += value.bytesize
       end
-      body = body.b
-      m = CMessage.new
+      m = CMessage.new # the body goes as it is (buffer_in): no copy, whatever its encoding
       out = FFI::MemoryPointer.new(:char, 256)
       status = lib.verify_request(@handle, array, pairs.size, body, body.bytesize, Integer(now), flags, out, 256, m)
       if status == BUFFER_TOO_SMALL # verified: a longer id than usual
