@@ -15,33 +15,48 @@ type MemoryOption func(*memoryStore)
 // first; a delivery of an evicted id is processed again.
 func WithMaxEntries(n int) MemoryOption { return func(s *memoryStore) { s.max = n } }
 
+// WithMaxBytes bounds the memory the store's entries take (default 64
+// MiB), counting each key's bytes and a fixed overhead an entry
+// (entryOverhead, 160 bytes). Ids are bounded by Handler
+// (MaxMessageIDBytes), but a store used directly is bounded here too: 2,000
+// ids of 64 KiB cannot take 128 MiB. When it is full, the oldest completed
+// ids are evicted first.
+func WithMaxBytes(n int) MemoryOption { return func(s *memoryStore) { s.maxBytes = n } }
+
+// entryOverhead approximates what an entry takes besides its key: the map
+// slot, the entry, its token and its place in the queue of completed ids.
+const entryOverhead = 160
+
 // WithMemoryClock sets the clock of the memory store (default time.Now),
 // for tests.
 func WithMemoryClock(now func() time.Time) MemoryOption { return func(s *memoryStore) { s.now = now } }
 
 // NewMemoryStore returns a Store held in this process's memory: bounded in
-// entries (WithMaxEntries; the oldest completed ids are evicted first) and
+// entries and bytes (WithMaxEntries, WithMaxBytes; the oldest completed ids
+// are evicted first) and
 // in time (an id is forgotten when its lease or retention has passed). It
 // deduplicates within one process only: a fleet needs a shared store
 // (package sqlstore). It panics if an option is invalid.
 func NewMemoryStore(opts ...MemoryOption) Store {
-	s := &memoryStore{max: 100_000, now: time.Now, entries: map[string]*memEntry{}}
+	s := &memoryStore{max: 100_000, maxBytes: 64 << 20, now: time.Now, entries: map[string]*memEntry{}}
 	for _, opt := range opts {
 		opt(s)
 	}
-	if s.max <= 0 || s.now == nil {
+	if s.max <= 0 || s.maxBytes <= 0 || s.now == nil {
 		panic("receiver.NewMemoryStore: a maximum that is not positive, or a nil clock")
 	}
 	return s
 }
 
 type memoryStore struct {
-	mu      sync.Mutex
-	max     int
-	now     func() time.Time
-	entries map[string]*memEntry
-	done    []doneRef // completed ids, oldest first (some stale: see evictOne)
-	next    uint64    // the last token given
+	mu       sync.Mutex
+	max      int
+	maxBytes int
+	bytes    int // the keys' bytes and entryOverhead for each entry
+	now      func() time.Time
+	entries  map[string]*memEntry
+	done     []doneRef // completed ids, oldest first (some stale: see evictOne)
+	next     uint64    // the last token given
 }
 
 type memEntry struct {
@@ -60,14 +75,18 @@ func (s *memoryStore) Claim(_ context.Context, key string, lease time.Duration) 
 	if e, ok := s.entries[key]; ok {
 		switch {
 		case now.After(e.expires):
-			delete(s.entries, key)
+			s.delete(key)
 		case e.done:
 			return Claim{Key: key, State: Done}, nil
 		default:
 			return Claim{Key: key, State: InProgress, RetryAfter: e.expires.Sub(now)}, nil
 		}
 	}
-	for len(s.entries) >= s.max {
+	size := len(key) + entryOverhead
+	if size > s.maxBytes {
+		return Claim{}, ErrStoreFull
+	}
+	for len(s.entries) >= s.max || s.bytes+size > s.maxBytes {
 		if !s.evictOne(now) {
 			return Claim{}, ErrStoreFull
 		}
@@ -75,7 +94,16 @@ func (s *memoryStore) Claim(_ context.Context, key string, lease time.Duration) 
 	s.next++
 	token := strconv.FormatUint(s.next, 10)
 	s.entries[key] = &memEntry{token: token, expires: now.Add(lease)}
+	s.bytes += size
 	return Claim{Key: key, Token: token, State: Claimed}, nil
+}
+
+// delete forgets key, and the bytes it took.
+func (s *memoryStore) delete(key string) {
+	if _, ok := s.entries[key]; ok {
+		delete(s.entries, key)
+		s.bytes -= len(key) + entryOverhead
+	}
 }
 
 // forgetExpired deletes the completed entries at the head of the queue
@@ -90,7 +118,7 @@ func (s *memoryStore) forgetExpired(now time.Time) {
 			return
 		}
 		if live {
-			delete(s.entries, ref.key)
+			s.delete(ref.key)
 		}
 		s.done = s.done[1:]
 	}
@@ -103,7 +131,7 @@ func (s *memoryStore) evictOne(now time.Time) bool {
 		ref := s.done[0]
 		s.done = s.done[1:]
 		if e, ok := s.entries[ref.key]; ok && e.done && e.token == ref.token {
-			delete(s.entries, ref.key)
+			s.delete(ref.key)
 			return true
 		}
 	}
@@ -111,7 +139,7 @@ func (s *memoryStore) evictOne(now time.Time) bool {
 	freed := false
 	for k, e := range s.entries {
 		if now.After(e.expires) {
-			delete(s.entries, k)
+			s.delete(k)
 			freed = true
 		}
 	}
@@ -138,7 +166,18 @@ func (s *memoryStore) Release(_ context.Context, c Claim) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if e, ok := s.entries[c.Key]; ok && !e.done && e.token == c.Token {
-		delete(s.entries, c.Key)
+		s.delete(c.Key)
 	}
+	return nil
+}
+
+func (s *memoryStore) Extend(_ context.Context, c Claim, lease time.Duration) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	e, ok := s.entries[c.Key]
+	if !ok || e.done || e.token != c.Token {
+		return ErrClaimLost
+	}
+	e.expires = s.now().Add(lease)
 	return nil
 }

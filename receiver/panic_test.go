@@ -26,13 +26,14 @@ func TestPanicReleasesTheClaim(t *testing.T) {
 	require.NoError(t, err)
 	store := receiver.NewMemoryStore()
 	calls := 0
+	var outcomes []receiver.Outcome
 	h := receiver.Handler(wh, func(context.Context, stackwebhook.Event) error {
 		calls++
 		if calls == 1 {
 			panic("boom")
 		}
 		return nil
-	}, receiver.WithDeduplication(store))
+	}, receiver.WithDeduplication(store), receiver.WithObserver(func(_ context.Context, r receiver.Report) { outcomes = append(outcomes, r.Outcome) }))
 	body := []byte(`{"type":"team.deleted","data":{"id":"team_1"}}`)
 	req, err := stackwebhooktest.NewRawRequest("/hook", secret, body, stackwebhooktest.WithMessageID("msg_panic"))
 	require.NoError(t, err)
@@ -43,6 +44,7 @@ func TestPanicReleasesTheClaim(t *testing.T) {
 	h.ServeHTTP(rec, req)
 	assert.Equal(t, http.StatusNoContent, rec.Code, "the retry after a panic")
 	assert.Equal(t, 2, calls)
+	assert.Equal(t, []receiver.Outcome{receiver.FnFailed, receiver.Applied}, outcomes, "the panic is observed")
 }
 
 // Review L8: a namespace with a colon could collide with another's keys

@@ -24,6 +24,7 @@ package receiver
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -46,6 +47,9 @@ type config struct {
 	lease     time.Duration
 	retention time.Duration
 	strict    bool
+	observe   func(context.Context, Report)
+	// set reports which of the options that only Handler takes were given.
+	dedupSet, leaseSet bool
 }
 
 // Option configures Handler.
@@ -81,7 +85,16 @@ func WithLogger(l *slog.Logger) Option { return func(c *config) { c.logger = l }
 // applied again. fn's own effects and the store are not one transaction;
 // fn that must be exact beyond this should also record Message.ID with its
 // effects.
-func WithDeduplication(store Store) Option { return func(c *config) { c.store = store } }
+//
+// While fn runs, the claim is renewed every third of the lease if store
+// implements Extender (both stores of this module do); fn's context is
+// cancelled, with the cause ErrClaimLost, as soon as the claim can no
+// longer be held (a renewal found it taken, or the store stayed down until
+// the lease passed), so that fn stops before another delivery applies the
+// message again.
+func WithDeduplication(store Store) Option {
+	return func(c *config) { c.store, c.dedupSet = store, true }
+}
 
 // WithNamespace prefixes the ids Handler stores with ns and a colon, so
 // that several endpoints (or tenants) can share one store. ns may not hold
@@ -97,11 +110,13 @@ const MaxMessageIDBytes = 256
 
 // WithLease sets how long a claim blocks other deliveries of its message
 // (DefaultLease). An instance that crashes while processing blocks the id
-// for at most that long. fn should finish well within it.
-func WithLease(d time.Duration) Option { return func(c *config) { c.lease = d } }
+// for at most that long. With a store that does not implement Extender,
+// fn's context ends when the lease passes: fn must finish within it.
+func WithLease(d time.Duration) Option { return func(c *config) { c.lease, c.leaseSet = d, true } }
 
 // WithRetention sets how long a done id is remembered (DefaultRetention):
-// at least as long as Svix may retry a message.
+// at least as long as Svix may retry a message. It applies to
+// WithDeduplication's store and to an Applier's records (Delivery.Retention).
 func WithRetention(d time.Duration) Option { return func(c *config) { c.retention = d } }
 
 // WithStrictPayloads answers 400 to a signed payload that departs from
@@ -152,9 +167,12 @@ func MessageID(ctx context.Context) string {
 //   - 405, with Allow: POST, to any other method;
 //   - 413 to a body over the limit (DefaultMaxBodyBytes unless WithMaxBodyBytes);
 //   - 401 when verification fails (any stackwebhook verification error);
-//   - 400 when the body cannot be read, or is signed but is not a Stack
+//   - 400 when the body cannot be read, when the message id is longer than
+//     MaxMessageIDBytes, or when the body is signed but is not a Stack
 //     payload: not a JSON object with a string type and an object data
 //     (with WithStrictPayloads: any departure from Stack's schema);
+//   - 204 without calling fn to Svix's ping (*stackwebhook.SvixPing, what
+//     "send example" in Svix's App Portal sends), logged at Info;
 //   - with WithDeduplication: 204 without calling fn for a message already
 //     done, 409 with Retry-After for one being processed, 503 with
 //     Retry-After when the store fails;
@@ -164,57 +182,103 @@ func MessageID(ctx context.Context) string {
 // fn is called only for requests that passed every check, with the typed
 // event (*stackwebhook.UnknownEvent for types this package does not know,
 // or whose identifying key departs) and the request's context, from which
-// MessageFrom returns the whole Message. Handler panics if wh or fn is nil,
-// or if an option is invalid.
+// MessageFrom returns the whole Message. A panic in fn goes on up to
+// net/http (after the claim is released). Handler panics if wh or fn is
+// nil, or if an option is invalid.
+//
+// To apply messages to a SQL database in the same transaction as their
+// record, exactly once, use sqlstore.TxHandler instead.
 func Handler(wh *stackwebhook.Webhook, fn func(ctx context.Context, ev stackwebhook.Event) error, opts ...Option) http.Handler {
+	c := newConfig(opts)
+	if wh == nil || fn == nil {
+		panic("receiver.Handler: nil Webhook or function")
+	}
+	var a Applier = funcApplier(fn)
+	if c.store != nil {
+		a = &claimApplier{fn: fn, store: c.store, lease: c.lease}
+	}
+	return &handler{wh: wh, apply: a, cfg: c}
+}
+
+// HandlerFor returns a handler that makes every check of Handler, in the
+// same order and with the same answers, then hands each verified, decoded
+// message to a, and answers with the Result's Outcome: 204 for Applied and
+// Duplicate, 409 with Retry-After for Busy, 500 for FnFailed, 503 with
+// Retry-After for StoreFailed. It is how sqlstore.TxHandler is built; a
+// applies and records a message itself, so WithDeduplication and WithLease
+// do not apply, and are refused with ErrOptionNotApplicable, as is a nil
+// wh or a. It panics if an option is invalid, like Handler.
+func HandlerFor(wh *stackwebhook.Webhook, a Applier, opts ...Option) (http.Handler, error) {
+	c := newConfig(opts)
+	if c.dedupSet || c.leaseSet {
+		return nil, fmt.Errorf("%w: WithDeduplication and WithLease belong to Handler; an Applier records messages itself", ErrOptionNotApplicable)
+	}
+	if wh == nil || a == nil {
+		return nil, fmt.Errorf("%w: a nil Webhook or Applier", ErrOptionNotApplicable)
+	}
+	return &handler{wh: wh, apply: a, cfg: c}, nil
+}
+
+// ErrOptionNotApplicable: HandlerFor (or sqlstore.TxHandler) was given an
+// option that only Handler takes, or nothing to verify or apply with.
+var ErrOptionNotApplicable = errors.New("receiver: option not applicable")
+
+func newConfig(opts []Option) config {
 	c := config{maxBody: DefaultMaxBodyBytes, lease: DefaultLease, retention: DefaultRetention}
 	for _, opt := range opts {
 		opt(&c)
 	}
-	if wh == nil || fn == nil || c.maxBody <= 0 || c.lease <= 0 || c.retention <= 0 {
-		panic("receiver.Handler: nil Webhook or function, or a limit, lease or retention that is not positive")
+	if c.maxBody <= 0 || c.lease <= 0 || c.retention <= 0 {
+		panic("receiver: a body limit, lease or retention that is not positive")
 	}
 	if strings.Contains(c.namespace, ":") {
-		panic("receiver.Handler: a namespace may not hold a colon: its keys could collide with another's")
+		panic("receiver: a namespace may not hold a colon: its keys could collide with another's")
 	}
-	return &handler{wh: wh, fn: fn, cfg: c}
+	return c
 }
 
 type handler struct {
-	wh  *stackwebhook.Webhook
-	fn  func(context.Context, stackwebhook.Event) error
-	cfg config
+	wh    *stackwebhook.Webhook
+	apply Applier
+	cfg   config
 }
 
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
 	ctx := r.Context()
+	rep := Report{MessageID: messageID(r)} // unverified until Verify passes; logged bounded
+	finish := func() { h.finish(ctx, w, rep, time.Since(start)) }
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
-		h.refuse(ctx, w, r, http.StatusMethodNotAllowed, "method "+r.Method)
+		rep.refuse(http.StatusMethodNotAllowed, "method "+r.Method)
+		finish()
 		return
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, h.cfg.maxBody))
 	if err != nil {
 		var tooLarge *http.MaxBytesError
 		if errors.As(err, &tooLarge) {
-			h.refuse(ctx, w, r, http.StatusRequestEntityTooLarge, "body over the limit")
-			return
+			rep.refuse(http.StatusRequestEntityTooLarge, "body over the limit")
+		} else {
+			rep.refuse(http.StatusBadRequest, "reading the body failed")
 		}
-		h.refuse(ctx, w, r, http.StatusBadRequest, "reading the body failed")
+		finish()
 		return
 	}
 	headers := stackwebhook.MultiValueHeaders(r.Header) // a split signature header read whole
 	if err := h.wh.Verify(body, headers); err != nil {
-		h.refuse(ctx, w, r, http.StatusUnauthorized, err.Error())
+		rep.refuse(http.StatusUnauthorized, err.Error())
+		finish()
 		return
 	}
-	msg := &Message{Body: body, Request: r}
 	id, timestamp, _, _ := stackwebhook.ReadHeaders(headers)
+	rep.MessageID = id
 	if len(id) > MaxMessageIDBytes {
-		h.refuse(ctx, w, r, http.StatusBadRequest, "message id over "+strconv.Itoa(MaxMessageIDBytes)+" bytes")
+		rep.refuse(http.StatusBadRequest, "message id over "+strconv.Itoa(MaxMessageIDBytes)+" bytes")
+		finish()
 		return
 	}
-	msg.ID = id
+	msg := &Message{ID: id, Body: body, Request: r}
 	if ts, err := strconv.ParseInt(timestamp, 10, 64); err == nil { // Verify parsed it
 		msg.Timestamp = time.Unix(ts, 0)
 	}
@@ -225,16 +289,16 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		ev, msg.Departures, err = stackwebhook.ParseEventBestEffort(body)
 	}
 	if err != nil {
-		h.refuse(ctx, w, r, http.StatusBadRequest, payloadReason(err))
+		rep.refuse(http.StatusBadRequest, payloadReason(err))
+		finish()
 		return
 	}
+	rep.EventType = ev.EventType()
 	if _, ping := ev.(*stackwebhook.SvixPing); ping {
 		// Svix's "send example" from its App Portal: verified, not a Stack
 		// event. Acknowledged, so that the dashboard shows it delivered.
-		if h.cfg.logger != nil {
-			h.cfg.logger.LogAttrs(ctx, slog.LevelInfo, "stackwebhook: Svix ping acknowledged; nothing applied", slog.String("svix_id", logValue(id)))
-		}
-		w.WriteHeader(http.StatusNoContent)
+		rep.Outcome = PingAcknowledged
+		finish()
 		return
 	}
 	if len(msg.Departures) > 0 && h.cfg.logger != nil {
@@ -243,103 +307,76 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			paths = append(paths, logValue(d.Path))
 		}
 		h.cfg.logger.LogAttrs(ctx, slog.LevelWarn, "stackwebhook: the payload departs from Stack's schema; handled as far as decoded",
-			slog.String("event_type", logValue(ev.EventType())), slog.String("svix_id", logValue(id)), slog.Any("paths", paths))
-	}
-	ctx = context.WithValue(ctx, messageKey{}, msg)
-	if h.cfg.store == nil {
-		h.apply(ctx, w, ev, nil)
-		return
+			slog.String("event_type", logValue(rep.EventType)), slog.String("svix_id", logValue(id)), slog.Any("paths", paths))
 	}
 	key := id
 	if h.cfg.namespace != "" {
 		key = h.cfg.namespace + ":" + id
 	}
-	claim, err := h.cfg.store.Claim(ctx, key, h.cfg.lease)
-	switch {
-	case err != nil:
-		h.logError(ctx, "stackwebhook: the deduplication store failed; not processed", id, err)
-		w.Header().Set("Retry-After", "5")
-		http.Error(w, "deduplication store unavailable", http.StatusServiceUnavailable)
-	case claim.State == Done:
-		w.WriteHeader(http.StatusNoContent)
-	case claim.State == InProgress:
-		w.Header().Set("Retry-After", strconv.Itoa(max(1, int(claim.RetryAfter.Round(time.Second)/time.Second))))
-		http.Error(w, "this message is being processed", http.StatusConflict)
-	default:
-		h.apply(ctx, w, ev, &claim)
-	}
+	panicked := true
+	defer func() {
+		if panicked { // on its way up to net/http: counted and logged first
+			rep.Outcome, rep.Err = FnFailed, errPanic
+			finish()
+		}
+	}()
+	res := h.apply.Apply(context.WithValue(ctx, messageKey{}, msg), Delivery{Key: key, Event: ev, Retention: h.cfg.retention})
+	panicked = false
+	rep.Outcome, rep.RetryAfter, rep.Err = res.Outcome, res.RetryAfter, res.Err
+	finish()
 }
 
-// apply calls fn, and records the outcome in the store when there is one.
-// A panic in fn releases the claim (the next delivery processes the message
-// at once, instead of getting 409 until the lease passes) and goes on up.
-func (h *handler) apply(ctx context.Context, w http.ResponseWriter, ev stackwebhook.Event, claim *Claim) {
-	id := MessageID(ctx)
-	if claim != nil {
-		defer func() {
-			if p := recover(); p != nil {
-				if err := h.cfg.store.Release(context.WithoutCancel(ctx), *claim); err != nil {
-					h.logError(ctx, "stackwebhook: releasing the claim after a panic failed; the id waits for its lease", id, err)
-				}
-				panic(p)
-			}
-		}()
+var errPanic = errors.New("fn panicked")
+
+// finish answers with the report's outcome, logs it and hands it to the
+// observer: the one place every request ends.
+func (h *handler) finish(ctx context.Context, w http.ResponseWriter, rep Report, latency time.Duration) {
+	rep.Latency = latency
+	rep.Status = rep.Outcome.status()
+	if rep.Outcome == Refused {
+		rep.Status = rep.refusedStatus
 	}
-	if err := h.fn(ctx, ev); err != nil {
-		if claim != nil {
-			if err := h.cfg.store.Release(context.WithoutCancel(ctx), *claim); err != nil {
-				h.logError(ctx, "stackwebhook: releasing the claim failed; the id waits for its lease", id, err)
+	if l := h.cfg.logger; l != nil {
+		id := slog.String("svix_id", logValue(rep.MessageID))
+		switch rep.Outcome {
+		case Refused:
+			l.LogAttrs(ctx, slog.LevelWarn, "stackwebhook: request refused", slog.Int("status", rep.Status), slog.String("reason", logValue(rep.Reason)), id)
+		case PingAcknowledged:
+			l.LogAttrs(ctx, slog.LevelInfo, "stackwebhook: Svix ping acknowledged; nothing applied", id)
+		case FnFailed:
+			l.LogAttrs(ctx, slog.LevelError, "stackwebhook: handler failed; Svix will retry", slog.String("event_type", logValue(rep.EventType)), id, errAttr(rep.Err))
+		case StoreFailed:
+			l.LogAttrs(ctx, slog.LevelError, "stackwebhook: the store failed; not processed, Svix will retry", id, errAttr(rep.Err))
+		case Applied:
+			if rep.Err != nil {
+				l.LogAttrs(ctx, slog.LevelError, "stackwebhook: applied, but recording it as done failed", id, errAttr(rep.Err))
 			}
 		}
-		if h.cfg.logger != nil {
-			h.cfg.logger.LogAttrs(ctx, slog.LevelError, "stackwebhook: handler failed; Svix will retry",
-				slog.String("event_type", logValue(ev.EventType())), slog.String("svix_id", logValue(id)), slog.String("error", err.Error()))
-		}
-		http.Error(w, "handler failed", http.StatusInternalServerError)
+	}
+	if h.cfg.observe != nil {
+		h.cfg.observe(ctx, rep)
+	}
+	if rep.Outcome == FnFailed && rep.Err == errPanic {
+		return // net/http answers a panicking handler itself
+	}
+	switch rep.Outcome {
+	case Busy:
+		w.Header().Set("Retry-After", strconv.Itoa(max(1, int(rep.RetryAfter.Round(time.Second)/time.Second))))
+	case StoreFailed:
+		w.Header().Set("Retry-After", "5")
+	}
+	if rep.Status == http.StatusNoContent {
+		w.WriteHeader(rep.Status)
 		return
 	}
-	if claim != nil {
-		if err := h.complete(ctx, *claim); err != nil {
-			h.logError(ctx, "stackwebhook: applied, but recording it as done failed", id, err)
-		}
-	}
-	w.WriteHeader(http.StatusNoContent)
+	http.Error(w, http.StatusText(rep.Status), rep.Status)
 }
 
-// completeRetryFor is how long Handler keeps trying to record an applied
-// message as done while the store fails: an outage shorter than this (and
-// than the lease) costs a slower answer, not a second application.
-const completeRetryFor = 10 * time.Second
-
-// complete records the claim as done, retrying with backoff while the
-// store fails, for at most completeRetryFor.
-func (h *handler) complete(ctx context.Context, claim Claim) error {
-	ctx = context.WithoutCancel(ctx) // the message was applied: record it even if the client left
-	deadline := time.Now().Add(completeRetryFor)
-	wait := 50 * time.Millisecond
-	for {
-		err := h.cfg.store.Complete(ctx, claim, h.cfg.retention)
-		if err == nil || errors.Is(err, ErrClaimLost) || time.Now().Add(wait).After(deadline) {
-			return err
-		}
-		time.Sleep(wait)
-		wait = min(2*wait, time.Second)
+func errAttr(err error) slog.Attr {
+	if err == nil {
+		return slog.String("error", "")
 	}
-}
-
-func (h *handler) logError(ctx context.Context, msg, id string, err error) {
-	if h.cfg.logger != nil {
-		h.cfg.logger.LogAttrs(ctx, slog.LevelError, msg, slog.String("svix_id", logValue(id)), slog.String("error", err.Error()))
-	}
-}
-
-// refuse answers a request that failed a check, and logs why.
-func (h *handler) refuse(ctx context.Context, w http.ResponseWriter, r *http.Request, code int, reason string) {
-	if h.cfg.logger != nil {
-		h.cfg.logger.LogAttrs(ctx, slog.LevelWarn, "stackwebhook: request refused",
-			slog.Int("status", code), slog.String("reason", logValue(reason)), slog.String("svix_id", logValue(messageID(r))))
-	}
-	http.Error(w, http.StatusText(code), code)
+	return slog.String("error", err.Error())
 }
 
 // payloadReason says where a payload is wrong without quoting any of it.

@@ -33,6 +33,15 @@ type Store interface {
 	Release(ctx context.Context, c Claim) error
 }
 
+// An Extender is a Store that can renew a claim while fn runs, so that a
+// slow fn keeps its message (see WithDeduplication). Both stores of this
+// module are Extenders.
+type Extender interface {
+	// Extend makes the claim last lease from now. It fails with
+	// ErrClaimLost if the claim is no longer this one.
+	Extend(ctx context.Context, c Claim, lease time.Duration) error
+}
+
 // A Claim is the answer of Store.Claim.
 type Claim struct {
 	Key        string
@@ -70,8 +79,8 @@ var (
 	// ErrClaimLost: Complete found the key claimed by someone else, or
 	// gone: the lease passed before fn returned.
 	ErrClaimLost = errors.New("receiver: the claim was lost (its lease passed)")
-	// ErrStoreFull: the memory store holds its maximum of entries, none of
-	// them a completed message that could be evicted.
+	// ErrStoreFull: the memory store holds its maximum of entries or
+	// bytes, none of them a completed message that could be evicted.
 	ErrStoreFull = errors.New("receiver: the memory store is full of messages in progress")
 )
 

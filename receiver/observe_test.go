@@ -1,0 +1,90 @@
+package receiver_test
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/stackwebhook/stackwebhook"
+	"github.com/stackwebhook/stackwebhook/receiver"
+	"github.com/stackwebhook/stackwebhook/stackwebhooktest"
+)
+
+// Every way a request ends reaches the observer, with the status answered.
+func TestObserverSeesEveryOutcome(t *testing.T) {
+	const secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+	wh, err := stackwebhook.NewWebhook(secret)
+	require.NoError(t, err)
+	var mu sync.Mutex
+	var reports []receiver.Report
+	observe := receiver.WithObserver(func(_ context.Context, r receiver.Report) {
+		mu.Lock()
+		defer mu.Unlock()
+		reports = append(reports, r)
+	})
+	fail := false
+	block, blocked := make(chan struct{}), make(chan struct{})
+	fn := func(ctx context.Context, ev stackwebhook.Event) error {
+		if receiver.MessageID(ctx) == "msg_slow" {
+			close(blocked)
+			<-block
+		}
+		if fail {
+			return errors.New("database down")
+		}
+		return nil
+	}
+	h := receiver.Handler(wh, fn, receiver.WithDeduplication(receiver.NewMemoryStore()), observe)
+	down := receiver.Handler(wh, fn, receiver.WithDeduplication(failingStore{}), observe)
+	body := []byte(`{"type":"team.deleted","data":{"id":"team_1"}}`)
+	send := func(h http.Handler, id string, body []byte) int {
+		req, err := stackwebhooktest.NewRawRequest("/hook", secret, body, stackwebhooktest.WithMessageID(id))
+		require.NoError(t, err)
+		return serve(h, req).Code
+	}
+	send(h, "msg_1", body)                           // applied
+	send(h, "msg_1", body)                           // duplicate
+	send(h, "msg_ping", []byte(`{"success": true}`)) // ping
+	send(down, "msg_2", body)                        // store failed
+	fail = true
+	send(h, "msg_3", body) // fn failed
+	fail = false
+	bad, _ := stackwebhooktest.NewRawRequest("/hook", secret, body)
+	bad.Header.Set("svix-signature", "v1,AAAA")
+	serve(h, bad) // refused
+	slow := make(chan int)
+	go func() { slow <- send(h, "msg_slow", body) }()
+	<-blocked
+	send(h, "msg_slow", body) // busy
+	close(block)
+	<-slow
+
+	want := []struct {
+		outcome receiver.Outcome
+		status  int
+	}{
+		{receiver.Applied, 204}, {receiver.Duplicate, 204}, {receiver.PingAcknowledged, 204}, {receiver.StoreFailed, 503},
+		{receiver.FnFailed, 500}, {receiver.Refused, 401}, {receiver.Busy, 409}, {receiver.Applied, 204},
+	}
+	require.Len(t, reports, len(want))
+	for i, w := range want {
+		r := reports[i]
+		assert.Equal(t, w.outcome, r.Outcome, "report %d: %s", i, r.Outcome)
+		assert.Equal(t, w.status, r.Status, "report %d", i)
+		assert.Greater(t, r.Latency, time.Duration(0))
+	}
+	assert.Equal(t, "team.deleted", reports[0].EventType)
+	assert.Equal(t, "msg_1", reports[0].MessageID)
+	assert.Equal(t, "svix.ping", reports[2].EventType)
+	assert.EqualError(t, reports[4].Err, "database down")
+	assert.Contains(t, reports[5].Reason, "signature")
+	assert.Positive(t, reports[6].RetryAfter)
+	assert.Equal(t, "fn failed", receiver.FnFailed.String())
+	assert.Equal(t, "Outcome(99)", receiver.Outcome(99).String())
+}
