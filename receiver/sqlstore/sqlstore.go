@@ -8,11 +8,16 @@
 //	store, err := sqlstore.New(ctx, db, sqlstore.Postgres)
 //	http.Handle("/webhooks/stack", receiver.Handler(wh, fn, receiver.WithDeduplication(store)))
 //
+// For exactly-once effects, apply each message and record it in one
+// transaction with TxHandler: nothing is applied twice, whatever crashes.
+//
 // One row a message id: its claim token, whether it is done, and when the
-// row expires (Unix milliseconds, by the clocks of the instances, which
-// must agree to within a fraction of the lease). Expired rows are deleted
-// by Claim itself, at most once a minute, in the calling request: no
-// goroutine outlives the Store.
+// row expires (Unix milliseconds by the database's clock: the instances'
+// own clocks play no part, so an instance whose clock runs ahead cannot
+// take over a claim that is still held). Expired rows are deleted at most
+// once a minute, in batches, by a goroutine that Claim starts and that ends
+// with the batch: it neither slows a claim nor makes one fail (a failure is
+// logged, WithLogger, and tried again at the next interval).
 //
 // New creates the table, or brings one of an older release up to
 // SchemaVersion, taking turns with other instances starting at the same
@@ -29,6 +34,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"log/slog"
 	"regexp"
 	"strings"
 	"sync"
@@ -60,8 +66,15 @@ func WithTable(name string) Option { return func(s *Store) { s.table = name } }
 // one minute; 0 never, for a database cleaned otherwise).
 func WithCleanupInterval(d time.Duration) Option { return func(s *Store) { s.cleanupEvery = d } }
 
-// WithClock sets the clock of the store (default time.Now), for tests.
-func WithClock(now func() time.Time) Option { return func(s *Store) { s.now = now } }
+// WithClock makes the store judge expiry by now instead of the database's
+// clock: for tests, which move time. Hazard: in production every instance
+// would then judge by its own clock, and one running a lease ahead would
+// take over claims still held.
+func WithClock(now func() time.Time) Option { return func(s *Store) { s.now, s.clockSet = now, true } }
+
+// WithLogger makes the store log, at Warn, the failures of its background
+// deletion of expired rows, which no request sees.
+func WithLogger(l *slog.Logger) Option { return func(s *Store) { s.logger = l } }
 
 // Store is a receiver.Store in a SQL database. It is safe for concurrent
 // use, and several processes may share its table.
@@ -71,13 +84,17 @@ type Store struct {
 	table        string
 	cleanupEvery time.Duration
 	now          func() time.Time
+	clockSet     bool // WithClock: now replaces the database's clock
+	logger       *slog.Logger
 
-	claimSQL, stateSQL, completeSQL, releaseSQL, cleanupSQL string
+	claimSQL, stateSQL, completeSQL, releaseSQL, extendSQL, cleanupSQL string
+	txClaimSQL                                                         string
 
 	schemaChanges bool // New may create and migrate the table
 
 	mu          sync.Mutex
 	lastCleanup time.Time
+	cleaning    bool
 }
 
 var _ receiver.Store = (*Store)(nil)
@@ -116,34 +133,87 @@ func New(ctx context.Context, db *sql.DB, dialect Dialect, opts ...Option) (*Sto
 		}
 		return fmt.Sprintf("?%d", n)
 	}
+	// now(n) is the time a statement judges by: the database's, in Unix
+	// milliseconds, unless WithClock passes one as the statement's last
+	// parameter, n (see withClock).
+	num := func(n int) string { // a number: PostgreSQL cannot infer $3 + $4
+		if dialect == Postgres {
+			return "CAST(" + p(n) + " AS BIGINT)"
+		}
+		return p(n)
+	}
+	now := func(n int) string {
+		if s.clockSet {
+			return num(n)
+		}
+		return dbNow(dialect)
+	}
 	t := s.table
 	// A claim inserts the row, or takes over an expired one, atomically;
-	// RETURNING says whether it did.
-	s.claimSQL = "INSERT INTO " + t + " (id, token, done, expires_at) VALUES (" + p(1) + ", " + p(2) + ", 0, " + p(3) + ") " +
+	// RETURNING says whether it did. Parameters: id, token, lease (ms).
+	s.claimSQL = "INSERT INTO " + t + " (id, token, done, expires_at) VALUES (" + p(1) + ", " + p(2) + ", 0, " + now(4) + " + " + num(3) + ") " +
 		"ON CONFLICT (id) DO UPDATE SET token = excluded.token, done = 0, expires_at = excluded.expires_at " +
-		"WHERE " + t + ".expires_at < " + p(4) + " RETURNING token"
-	s.stateSQL = "SELECT done, expires_at FROM " + t + " WHERE id = " + p(1)
-	s.completeSQL = "UPDATE " + t + " SET done = 1, expires_at = " + p(3) + " WHERE id = " + p(1) + " AND token = " + p(2) + " AND done = 0"
+		"WHERE " + t + ".expires_at < " + now(4) + " RETURNING token"
+	// The transactional claim records the message as done at once: the
+	// transaction that inserts it also applies it. Same parameters, with the
+	// retention for the lease.
+	s.txClaimSQL = strings.Replace(s.claimSQL, ", 0, ", ", 1, ", 1)
+	s.txClaimSQL = strings.Replace(s.txClaimSQL, "done = 0,", "done = 1,", 1)
+	s.stateSQL = "SELECT done, expires_at - " + now(2) + " FROM " + t + " WHERE id = " + p(1)
+	s.completeSQL = "UPDATE " + t + " SET done = 1, expires_at = " + now(4) + " + " + num(3) + " WHERE id = " + p(1) + " AND token = " + p(2) + " AND done = 0"
+	s.extendSQL = "UPDATE " + t + " SET expires_at = " + now(4) + " + " + num(3) + " WHERE id = " + p(1) + " AND token = " + p(2) + " AND done = 0"
 	s.releaseSQL = "DELETE FROM " + t + " WHERE id = " + p(1) + " AND token = " + p(2) + " AND done = 0"
-	s.cleanupSQL = "DELETE FROM " + t + " WHERE expires_at < " + p(1)
+	// Cleanup deletes at most cleanupBatch expired rows a statement, found
+	// through the index on expires_at, so that no statement holds many locks
+	// or runs long.
+	s.cleanupSQL = "DELETE FROM " + t + " WHERE id IN (SELECT id FROM " + t + " WHERE expires_at < " + now(1) + " LIMIT " + fmt.Sprint(cleanupBatch) + ")"
 	if err := s.prepareSchema(ctx); err != nil {
 		return nil, err
 	}
 	return s, nil
 }
 
+// dbNow is the dialect's expression for the database's clock in Unix
+// milliseconds. PostgreSQL's clock_timestamp() is the time of the
+// statement, not of the transaction's start.
+func dbNow(d Dialect) string {
+	if d == Postgres {
+		return "CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS BIGINT)"
+	}
+	return "CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER)"
+}
+
+// cleanupBatch is how many expired rows one cleanup statement deletes.
+const cleanupBatch = 1000
+
+// withClock appends the WithClock time to the arguments of a statement
+// that judges time, as its last parameter; without WithClock the statement
+// reads the database's clock and takes no such parameter.
+func (s *Store) withClock(args ...any) []any {
+	if s.clockSet {
+		return append(args, s.now().UnixMilli())
+	}
+	return args
+}
+
 // Claim implements receiver.Store.
 func (s *Store) Claim(ctx context.Context, key string, lease time.Duration) (receiver.Claim, error) {
-	now := s.now()
-	if err := s.cleanup(ctx, now); err != nil {
-		return receiver.Claim{}, err
-	}
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	token := hex.EncodeToString(b[:])
+	s.startCleanup()
+	return s.claim(ctx, s.db, s.claimSQL, key, lease)
+}
+
+// querier is a *sql.DB, or the *sql.Tx of TxHandler.
+type querier interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// claim runs a claim statement (claimSQL, or txClaimSQL with the retention
+// as the lease) on q, and reads what holds the key when it did not take it.
+func (s *Store) claim(ctx context.Context, q querier, statement, key string, lease time.Duration) (receiver.Claim, error) {
+	token := newToken()
 	for attempt := 0; attempt < 3; attempt++ {
 		var got string
-		err := s.db.QueryRowContext(ctx, s.claimSQL, key, token, now.Add(lease).UnixMilli(), now.UnixMilli()).Scan(&got)
+		err := q.QueryRowContext(ctx, statement, s.withClock(key, token, lease.Milliseconds())...).Scan(&got)
 		if err == nil {
 			return receiver.Claim{Key: key, Token: token, State: receiver.Claimed}, nil
 		}
@@ -152,8 +222,8 @@ func (s *Store) Claim(ctx context.Context, key string, lease time.Duration) (rec
 		}
 		// The row exists and has not expired: done, or claimed by another.
 		var done int
-		var expires int64
-		err = s.db.QueryRowContext(ctx, s.stateSQL, key).Scan(&done, &expires)
+		var left int64
+		err = q.QueryRowContext(ctx, s.stateSQL, s.withClock(key)...).Scan(&done, &left)
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
 			continue // released or cleaned up in between: claim again
@@ -162,17 +232,36 @@ func (s *Store) Claim(ctx context.Context, key string, lease time.Duration) (rec
 		case done == 1:
 			return receiver.Claim{Key: key, State: receiver.Done}, nil
 		default:
-			return receiver.Claim{Key: key, State: receiver.InProgress, RetryAfter: time.UnixMilli(expires).Sub(now)}, nil
+			return receiver.Claim{Key: key, State: receiver.InProgress, RetryAfter: time.Duration(max(left, 0)) * time.Millisecond}, nil
 		}
 	}
 	return receiver.Claim{}, fmt.Errorf("sqlstore: claim of %q kept changing under it", key)
 }
 
+func newToken() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
 // Complete implements receiver.Store.
 func (s *Store) Complete(ctx context.Context, c receiver.Claim, retention time.Duration) error {
-	res, err := s.db.ExecContext(ctx, s.completeSQL, c.Key, c.Token, s.now().Add(retention).UnixMilli())
+	res, err := s.db.ExecContext(ctx, s.completeSQL, s.withClock(c.Key, c.Token, retention.Milliseconds())...)
 	if err != nil {
 		return fmt.Errorf("sqlstore: complete: %w", err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n != 1 {
+		return receiver.ErrClaimLost
+	}
+	return nil
+}
+
+// Extend implements receiver.Extender: the claim lasts lease from now, by
+// the database's clock.
+func (s *Store) Extend(ctx context.Context, c receiver.Claim, lease time.Duration) error {
+	res, err := s.db.ExecContext(ctx, s.extendSQL, s.withClock(c.Key, c.Token, lease.Milliseconds())...)
+	if err != nil {
+		return fmt.Errorf("sqlstore: extend: %w", err)
 	}
 	if n, err := res.RowsAffected(); err != nil || n != 1 {
 		return receiver.ErrClaimLost
@@ -188,23 +277,50 @@ func (s *Store) Release(ctx context.Context, c receiver.Claim) error {
 	return nil
 }
 
-// cleanup deletes expired rows if the interval has passed since the last
-// time this Store did.
-func (s *Store) cleanup(ctx context.Context, now time.Time) error {
+// cleanupTimeout bounds one background cleanup.
+const cleanupTimeout = time.Minute
+
+// startCleanup starts a deletion of expired rows in the background if the
+// interval has passed since the last one started and none is running.
+func (s *Store) startCleanup() {
 	if s.cleanupEvery <= 0 {
-		return nil
+		return
 	}
+	now := s.now()
 	s.mu.Lock()
-	due := now.Sub(s.lastCleanup) >= s.cleanupEvery
+	due := !s.cleaning && now.Sub(s.lastCleanup) >= s.cleanupEvery
 	if due {
-		s.lastCleanup = now
+		s.lastCleanup, s.cleaning = now, true
 	}
 	s.mu.Unlock()
 	if !due {
-		return nil
+		return
 	}
-	if _, err := s.db.ExecContext(ctx, s.cleanupSQL, now.UnixMilli()); err != nil {
-		return fmt.Errorf("sqlstore: deleting expired rows: %w", err)
+	go func() {
+		defer func() {
+			s.mu.Lock()
+			s.cleaning = false
+			s.mu.Unlock()
+		}()
+		ctx, cancel := context.WithTimeout(context.Background(), cleanupTimeout)
+		defer cancel()
+		if err := s.deleteExpired(ctx); err != nil && s.logger != nil {
+			s.logger.LogAttrs(ctx, slog.LevelWarn, "sqlstore: deleting expired rows failed; tried again at the next interval",
+				slog.String("table", s.table), slog.String("error", err.Error()))
+		}
+	}()
+}
+
+// deleteExpired deletes expired rows, a batch at a time, until none is
+// left.
+func (s *Store) deleteExpired(ctx context.Context) error {
+	for {
+		res, err := s.db.ExecContext(ctx, s.cleanupSQL, s.withClock()...)
+		if err != nil {
+			return fmt.Errorf("sqlstore: deleting expired rows: %w", err)
+		}
+		if n, err := res.RowsAffected(); err != nil || n < cleanupBatch {
+			return err
+		}
 	}
-	return nil
 }

@@ -1,0 +1,154 @@
+package dbtest
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/stackwebhook/stackwebhook/receiver"
+	"github.com/stackwebhook/stackwebhook/receiver/sqlstore"
+)
+
+// Review L3: expiry is judged by the database's clock. A claim's row
+// expires a lease after the database's now, and only a store told to use
+// its own clock (WithClock, for tests) could take over a live claim by
+// running ahead: an instance 61 s ahead did, before.
+func TestExpiryByTheDatabasesClock(t *testing.T) {
+	ctx := context.Background()
+	for name, d := range databases(t) {
+		t.Run(name, func(t *testing.T) {
+			a, err := sqlstore.New(ctx, d.db, d.dialect)
+			require.NoError(t, err)
+			c, err := a.Claim(ctx, "msg_clock", time.Minute)
+			require.NoError(t, err)
+			require.Equal(t, receiver.Claimed, c.State)
+			nowSQL := "CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS BIGINT)"
+			if d.dialect == sqlstore.SQLite {
+				nowSQL = "CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER)"
+			}
+			var left int64
+			require.NoError(t, d.db.QueryRow("SELECT expires_at - "+nowSQL+" FROM "+sqlstore.DefaultTable+" WHERE id = 'msg_clock'").Scan(&left))
+			assert.InDelta(t, time.Minute.Milliseconds(), left, 2000, "expires a lease after the database's now")
+
+			b, err := sqlstore.New(ctx, d.db, d.dialect)
+			require.NoError(t, err)
+			busy, err := b.Claim(ctx, "msg_clock", time.Minute)
+			require.NoError(t, err)
+			assert.Equal(t, receiver.InProgress, busy.State)
+			assert.InDelta(t, 60, busy.RetryAfter.Seconds(), 2)
+
+			// What the default avoids: an instance judging by a clock 61 s ahead.
+			ahead, err := sqlstore.New(ctx, d.db, d.dialect, sqlstore.WithClock(func() time.Time { return time.Now().Add(61 * time.Second) }))
+			require.NoError(t, err)
+			stolen, err := ahead.Claim(ctx, "msg_clock", time.Minute)
+			require.NoError(t, err)
+			assert.Equal(t, receiver.Claimed, stolen.State, "WithClock's hazard, as documented")
+		})
+	}
+}
+
+// The SQL store renews a live claim by the database's clock, and refuses
+// to renew one that is no longer its own.
+func TestSQLStoreExtend(t *testing.T) {
+	ctx := context.Background()
+	for name, d := range databases(t) {
+		t.Run(name, func(t *testing.T) {
+			s, err := sqlstore.New(ctx, d.db, d.dialect)
+			require.NoError(t, err)
+			c, err := s.Claim(ctx, "msg_extend", 2*time.Second)
+			require.NoError(t, err)
+			require.NoError(t, s.Extend(ctx, c, time.Hour))
+			busy, err := s.Claim(ctx, "msg_extend", time.Minute)
+			require.NoError(t, err)
+			assert.Equal(t, receiver.InProgress, busy.State)
+			assert.InDelta(t, time.Hour.Seconds(), busy.RetryAfter.Seconds(), 5)
+			assert.ErrorIs(t, s.Extend(ctx, receiver.Claim{Key: c.Key, Token: "other"}, time.Hour), receiver.ErrClaimLost)
+			require.NoError(t, s.Complete(ctx, c, time.Hour))
+			assert.ErrorIs(t, s.Extend(ctx, c, time.Hour), receiver.ErrClaimLost, "done")
+		})
+	}
+}
+
+// syncBuffer is a log destination that a background goroutine may write.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// Review L4: the deletion of expired rows can neither slow a claim nor make
+// one fail. A cleanup stuck behind a row lock (held here by another
+// transaction) leaves claims as they were; when it fails (its statement
+// cancelled), claims go on, and the failure is logged.
+func TestCleanupNeitherBlocksNorFailsClaims(t *testing.T) {
+	ctx := context.Background()
+	db := postgres(t)
+	var clock struct {
+		sync.Mutex
+		now time.Time
+	}
+	clock.now = time.Now()
+	now := func() time.Time { clock.Lock(); defer clock.Unlock(); return clock.now }
+	var logs syncBuffer
+	s, err := sqlstore.New(ctx, db, sqlstore.Postgres, sqlstore.WithClock(now), sqlstore.WithCleanupInterval(time.Hour),
+		sqlstore.WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
+	require.NoError(t, err)
+	for i := 0; i < 5; i++ {
+		c, err := s.Claim(ctx, fmt.Sprint("old_", i), time.Minute)
+		require.NoError(t, err)
+		require.NoError(t, s.Complete(ctx, c, time.Minute))
+	}
+	// Another transaction holds a lock on an expired row.
+	locker, err := db.BeginTx(ctx, nil)
+	require.NoError(t, err)
+	defer locker.Rollback()
+	_, err = locker.Exec("SELECT id FROM " + sqlstore.DefaultTable + " WHERE id = 'old_3' FOR UPDATE")
+	require.NoError(t, err)
+
+	clock.Lock()
+	clock.now = clock.now.Add(2 * time.Hour) // everything expired; the cleanup is due
+	clock.Unlock()
+	claimWithin := func(id string) {
+		cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		defer cancel()
+		c, err := s.Claim(cctx, id, time.Minute)
+		require.NoError(t, err, "the claim of %s", id)
+		assert.Equal(t, receiver.Claimed, c.State)
+	}
+	pokes := 0
+	blocked := func() bool { // a claim starts the cleanup (once the startup's is over), which blocks on old_3
+		pokes++
+		claimWithin(fmt.Sprint("new_", pokes))
+		var n int
+		require.NoError(t, db.QueryRow("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'DELETE FROM "+sqlstore.DefaultTable+"%'").Scan(&n))
+		return n == 1
+	}
+	require.Eventually(t, blocked, 10*time.Second, 10*time.Millisecond, "the cleanup is waiting for the lock")
+	for i := 0; i < 20; i++ {
+		claimWithin(fmt.Sprint("during_", i)) // the old Claim waited here for the cleanup
+	}
+	// The cleanup fails: claims go on, the failure is logged.
+	_, err = db.Exec("SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'DELETE FROM " + sqlstore.DefaultTable + "%'")
+	require.NoError(t, err)
+	require.Eventually(t, func() bool { return strings.Contains(logs.String(), "deleting expired rows failed") }, 10*time.Second, 10*time.Millisecond)
+	claimWithin("after_failure")
+}
