@@ -143,8 +143,8 @@ func (f *chaosFleet) crashes() map[string]int {
 // chaosResult is what one run found in the database.
 type chaosResult struct {
 	messages, lost, doubled, attempts, kills, starts, unacknowledged int
-	crashes                                                         map[string]int
-	elapsed                                                         time.Duration
+	crashes                                                          map[string]int
+	elapsed                                                          time.Duration
 }
 
 // runChaos delivers messages to a fleet of three chaosd in mode as Svix
