@@ -390,11 +390,11 @@ func TestLoadWithDatabaseOutage(t *testing.T) {
 	d := loadDuration(t)
 	res := runLoad(t, fleet, d, 16, func() {
 		time.Sleep(d / 3)
-		if err := pg.stop(); err != nil {
+		if err := pg.Stop(); err != nil {
 			t.Error(err)
 		}
 		time.Sleep(d / 3)
-		if err := pg.start(); err != nil {
+		if err := pg.Start(); err != nil {
 			t.Error(err)
 		}
 	})
