@@ -92,7 +92,9 @@ const (
 // deletions; a team's deletion as team.deleted alone).
 func session() []delivery {
 	var out []delivery
-	add := func(ev stackwebhook.Event) { out = append(out, delivery{fmt.Sprintf("msg_session_%02d", len(out)), ev}) }
+	add := func(ev stackwebhook.Event) {
+		out = append(out, delivery{fmt.Sprintf("msg_session_%02d", len(out)), ev})
+	}
 	// Ada signs up: her personal team, then her.
 	add(&stackwebhook.TeamCreated{Data: team(adaTeam, "Ada's team")})
 	add(&stackwebhook.UserCreated{Data: user(ada, "ada@example.com", "Ada")})
