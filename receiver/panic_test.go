@@ -56,3 +56,8 @@ func TestNamespaceWithColonRefused(t *testing.T) {
 	assert.Panics(t, func() { receiver.Handler(wh, fn, receiver.WithNamespace("a:b")) })
 	assert.NotPanics(t, func() { receiver.Handler(wh, fn, receiver.WithNamespace("tenant_a")) })
 }
+
+// A byte bound that is not positive is a configuration error.
+func TestMemoryStoreRefusesZeroBytes(t *testing.T) {
+	assert.Panics(t, func() { receiver.NewMemoryStore(receiver.WithMaxBytes(0)) })
+}
