@@ -164,7 +164,7 @@ else
 	skip "TinyGo" "tinygo is not on PATH and TINYGO_INSTALL names no installer"
 fi
 
-step "receiver/sqlstore: PostgreSQL (a throwaway cluster) and SQLite stores, a fleet of receivers, load with a database outage"
+step "receiver/sqlstore: TxHandler and the stores on PostgreSQL (a throwaway cluster) and SQLite, a fleet of receivers, load with a database outage, the kill -9 fleet run"
 if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && [ -z "${STACKWEBHOOK_PG_BIN:-}" ] && as_root; then
 	# Install the server without Debian's default cluster: the tests start
 	# their own in a temporary directory and stop it.
@@ -182,7 +182,7 @@ fi
 step "bindings as packages: a Python wheel in a fresh virtual environment without Go, a gem in a fresh GEM_HOME, a rock in a fresh luarocks tree, each tested as installed"
 STACKWEBHOOK_PACKAGES=1 go test -count=1 -run '^TestInstalledPackages$' -v ./capi
 
-step "examples: receivers on chi, gin, echo and AWS Lambda"
+step "examples: receivers on chi, gin, echo and AWS Lambda; the mirror (shuffled deliveries, reconcile against a fake Stack API) on a throwaway PostgreSQL; Prometheus metrics"
 (cd examples && go test -count=1 ./...)
 
 step "bench: tests (binary sizes on every target) and every benchmark once"

@@ -130,3 +130,32 @@ func ExampleHandler_usersTable() {
 	// u1 Ada teams=[t1]
 	// u2 Grace teams=[]
 }
+
+// Every request's outcome and latency, for metrics: here, counted by
+// outcome.
+func ExampleWithObserver() {
+	wh, err := stackwebhook.NewWebhook(secret)
+	if err != nil {
+		panic(err)
+	}
+	var mu sync.Mutex
+	counts := map[receiver.Outcome]int{}
+	h := receiver.Handler(wh, func(context.Context, stackwebhook.Event) error { return nil },
+		receiver.WithObserver(func(_ context.Context, r receiver.Report) {
+			mu.Lock()
+			defer mu.Unlock()
+			counts[r.Outcome]++
+		}))
+	for _, body := range []string{`{"type":"team.deleted","data":{"id":"team_1"}}`, `{"success": true}`} {
+		req, err := stackwebhooktest.NewRawRequest("/webhooks/stack", secret, []byte(body))
+		if err != nil {
+			panic(err)
+		}
+		h.ServeHTTP(httptest.NewRecorder(), req)
+	}
+	fmt.Println(receiver.Applied, counts[receiver.Applied])
+	fmt.Println(receiver.PingAcknowledged, counts[receiver.PingAcknowledged])
+	// Output:
+	// applied 1
+	// ping 1
+}

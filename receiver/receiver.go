@@ -16,9 +16,13 @@
 //	}, receiver.WithDeduplication(receiver.NewMemoryStore())))
 //
 // With WithDeduplication each message is applied once however often Svix
-// delivers it (package sqlstore shares the records across a fleet); by
-// default a payload that drifts from Stack's schema is handed over as far as
-// it decodes, instead of being refused for ever.
+// delivers it (package sqlstore shares the records across a fleet). To
+// apply messages to a SQL database, sqlstore.TxHandler does better: the
+// writes and the record of each message commit in one transaction, so that
+// no crash applies one twice. WithObserver reports every request's outcome
+// and latency, for metrics. By default a payload that drifts from Stack's
+// schema is handed over as far as it decodes, instead of being refused for
+// ever.
 package receiver
 
 import (
