@@ -146,11 +146,18 @@ func (s *memoryStore) evictOne(now time.Time) bool {
 	return freed
 }
 
+// held returns the entry of the claim c while it is still c's (not done,
+// not taken over). The caller holds mu.
+func (s *memoryStore) held(c Claim) (*memEntry, bool) {
+	e, ok := s.entries[c.Key]
+	return e, ok && !e.done && e.token == c.Token
+}
+
 func (s *memoryStore) Complete(_ context.Context, c Claim, retention time.Duration) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	e, ok := s.entries[c.Key]
-	if !ok || e.done || e.token != c.Token {
+	e, ok := s.held(c)
+	if !ok {
 		return ErrClaimLost
 	}
 	e.done = true
@@ -165,7 +172,7 @@ func (s *memoryStore) Complete(_ context.Context, c Claim, retention time.Durati
 func (s *memoryStore) Release(_ context.Context, c Claim) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if e, ok := s.entries[c.Key]; ok && !e.done && e.token == c.Token {
+	if _, ok := s.held(c); ok {
 		s.delete(c.Key)
 	}
 	return nil
@@ -174,8 +181,8 @@ func (s *memoryStore) Release(_ context.Context, c Claim) error {
 func (s *memoryStore) Extend(_ context.Context, c Claim, lease time.Duration) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	e, ok := s.entries[c.Key]
-	if !ok || e.done || e.token != c.Token {
+	e, ok := s.held(c)
+	if !ok {
 		return ErrClaimLost
 	}
 	e.expires = s.now().Add(lease)
