@@ -103,3 +103,38 @@ func TestBestEffortDrift(t *testing.T) {
 	assert.IsType(t, &UnknownEvent{}, ev)
 	assert.True(t, strings.HasPrefix(departures[0].Path, "data.user_id"))
 }
+
+// Review L2: departures are bounded. A 1 MiB body of empty OAuth providers
+// departs about a million times; the first MaxDepartures are listed, the
+// others counted in one last entry, and the decoding allocates a bounded
+// amount (309 MiB before the bound).
+func TestBestEffortDeparturesBounded(t *testing.T) {
+	var b strings.Builder
+	b.WriteString(`{"type":"user.created","data":{"oauth_providers":[{}`)
+	for b.Len() < 1<<20 {
+		b.WriteString(`,{}`)
+	}
+	b.WriteString(`],"id":"u"}}`)
+	body := []byte(b.String())
+	ev, departures, err := ParseEventBestEffort(body)
+	require.NoError(t, err)
+	require.Len(t, departures, MaxDepartures+1)
+	assert.Equal(t, "data.oauth_providers[0].id", departures[0].Path)
+	last := departures[MaxDepartures]
+	assert.Empty(t, last.Path)
+	assert.Regexp(t, `^\d+ more departures, not listed$`, last.Problem)
+	assert.Equal(t, "u", ev.(*UserCreated).Data.ID)
+	if !raceEnabled {
+		allocs := testing.AllocsPerRun(1, func() { _, _, _ = ParseEventBestEffort(body) })
+		t.Logf("%.0f allocations for %d bytes", allocs, len(body))
+		assert.Less(t, allocs, 1000.0, "what is only counted allocates nothing")
+	}
+
+	// An identifying key that departs after the list is full still makes
+	// the event unknown.
+	bad := append(body[:len(body)-len(`"u"}}`):len(body)-len(`"u"}}`)], `5}}`...)
+	ev, departures, err = ParseEventBestEffort(bad)
+	require.NoError(t, err)
+	assert.IsType(t, &UnknownEvent{}, ev)
+	assert.Len(t, departures, MaxDepartures+1)
+}

@@ -88,9 +88,11 @@ func ParseEvent(payload []byte) (Event, error) {
 // sends today (a key removed, null where there never was one, a value of
 // another kind), so that a receiver keeps working while Stack's schema
 // drifts. It returns the event as far as it can be decoded, a field whose
-// value departs left at its zero value, and every departure, each a
-// *PayloadError naming its path as ParseEvent would. For a payload that
-// ParseEvent accepts, it returns the same event and no departure.
+// value departs left at its zero value, and the departures, each a
+// *PayloadError naming its path as ParseEvent would: the first
+// MaxDepartures in the payload's order and, if there were more, one last
+// entry with an empty Path whose Problem counts the others. For a payload
+// that ParseEvent accepts, it returns the same event and no departure.
 //
 // The keys that identify an object, data.id, data.team_id and data.user_id,
 // must still be strings: when one departs, the event comes back as an
@@ -107,17 +109,38 @@ func ParseEventBestEffort(payload []byte) (ev Event, departures []*PayloadError,
 	if !ok {
 		return unknown, nil, nil
 	}
-	_ = s.validate(data, "data", &departures)
-	for _, d := range departures {
-		if d.Path == "data.id" || d.Path == "data.team_id" || d.Path == "data.user_id" {
-			return unknown, departures, nil
-		}
+	var list departureList
+	_ = s.validate(data, "data", &list)
+	departures = list.result()
+	if identityDeparts(s, data, list) {
+		return unknown, departures, nil
 	}
 	// A value of another kind makes encoding/json return an error, after it
 	// has decoded every other field and left that one zero; the validator
 	// has recorded the departure.
 	ev, _ = decodeEvent(eventType, data)
 	return ev, departures, nil
+}
+
+// identityDeparts reports whether data.id, data.team_id or data.user_id
+// departs: from the listed departures, or, when some were only counted, by
+// checking those keys alone.
+func identityDeparts(s *schema, data []byte, list departureList) bool {
+	for _, d := range list.list {
+		if d.Path == "data.id" || d.Path == "data.team_id" || d.Path == "data.user_id" {
+			return true
+		}
+	}
+	if list.more == 0 {
+		return false
+	}
+	var identity schema
+	for _, f := range s.fields {
+		if f.key == "id" || f.key == "team_id" || f.key == "user_id" {
+			identity.fields = append(identity.fields, f)
+		}
+	}
+	return identity.validate(data, "data", nil) != nil
 }
 
 // envelope checks that payload is a JSON object with a string "type" and an

@@ -114,17 +114,21 @@ var testEventSchema = &schema{[]field{req("message", kindString), req("endpointU
 // JSON. It reports the first problem in the order of the payload's keys,
 // then the first missing required key in the order of s.
 //
-// With departures non-nil, it appends every problem there and goes on,
-// returning nil: the best-effort decoding wants all of them.
-func (s *schema) validate(obj []byte, path string, departures *[]*PayloadError) error {
+// With departures non-nil, it records every problem there and goes on,
+// returning nil: the best-effort decoding wants them (the first
+// MaxDepartures, and a count of the others).
+func (s *schema) validate(obj []byte, path string, departures *departureList) error {
 	_, err := s.validateAt(obj, 0, path, departures)
 	return err
 }
 
 // validateAt is validate for the value at b[i]; it also returns the index
 // just past that value, so that a nested object is read once.
-func (s *schema) validateAt(b []byte, i int, path string, departures *[]*PayloadError) (int, error) {
+func (s *schema) validateAt(b []byte, i int, path string, departures *departureList) (int, error) {
 	if b[i] != '{' {
+		if departures.counted() {
+			return valueEnd(b, i), nil
+		}
 		return valueEnd(b, i), depart(departures, payloadError(path, "expected object, got "+jsonKind(b[i:])))
 	}
 	var seen uint64 // bit n: s.fields[n] was present
@@ -145,7 +149,7 @@ func (s *schema) validateAt(b []byte, i int, path string, departures *[]*Payload
 		i = afterValue(b, end)
 	}
 	for n, f := range s.fields {
-		if f.required && seen&(1<<n) == 0 {
+		if f.required && seen&(1<<n) == 0 && !departures.counted() {
 			if err := depart(departures, payloadError(path+"."+f.key, "missing")); err != nil {
 				return 0, err
 			}
@@ -154,13 +158,47 @@ func (s *schema) validateAt(b []byte, i int, path string, departures *[]*Payload
 	return i + 1, nil
 }
 
+// MaxDepartures is how many departures ParseEventBestEffort lists; the
+// others are counted in one more, last entry. One signed body of 1 MiB
+// could otherwise hold hundreds of thousands (and take seconds and hundreds
+// of MiB to list).
+const MaxDepartures = 100
+
+// departureList holds the departures of a best-effort decoding: the first
+// MaxDepartures, and how many more there were.
+type departureList struct {
+	list []*PayloadError
+	more int
+}
+
+// counted reports whether the list is full, and if so counts one more
+// departure: the caller then builds no error (nor its path) for it. A nil
+// list (strict decoding) is never full.
+func (d *departureList) counted() bool {
+	if d == nil || len(d.list) < MaxDepartures {
+		return false
+	}
+	d.more++
+	return true
+}
+
+// result is the list, with the count of the others as a last entry.
+func (d *departureList) result() []*PayloadError {
+	if d.more > 0 {
+		return append(d.list, &PayloadError{Problem: strconv.Itoa(d.more) + " more departures, not listed"})
+	}
+	return d.list
+}
+
 // depart returns err, or records it in departures (when not nil) and
 // returns nil.
-func depart(departures *[]*PayloadError, err error) error {
+func depart(departures *departureList, err error) error {
 	if err == nil || departures == nil {
 		return err
 	}
-	*departures = append(*departures, err.(*PayloadError))
+	if !departures.counted() {
+		departures.list = append(departures.list, err.(*PayloadError))
+	}
 	return nil
 }
 
@@ -192,10 +230,10 @@ func equalKey(raw []byte, key string) bool {
 
 // check validates one member's value, at b[i], and returns the index just
 // past it.
-func (f *field) check(b []byte, i int, parent string, departures *[]*PayloadError) (int, error) {
+func (f *field) check(b []byte, i int, parent string, departures *departureList) (int, error) {
 	switch got := jsonKind(b[i:]); {
 	case got == "null":
-		if f.nullable {
+		if f.nullable || departures.counted() {
 			return i + 4, nil
 		}
 		return i + 4, payloadError(parent+"."+f.key, "expected "+f.kind.String()+", got null")
@@ -205,7 +243,15 @@ func (f *field) check(b []byte, i int, parent string, departures *[]*PayloadErro
 		path := parent + "." + f.key
 		n := 0
 		for i = skipSpace(b, i+1); i < len(b) && b[i] != ']'; n++ {
-			end, err := f.object.validateAt(b, i, path+"["+strconv.Itoa(n)+"]", departures)
+			var end int
+			var err error
+			if departures != nil && len(departures.list) >= MaxDepartures {
+				// Only counted from here on: no path is built (parent stands
+				// in, never read; passing path would move it to the heap).
+				end, err = f.object.validateAt(b, i, parent, departures)
+			} else {
+				end, err = f.object.validateAt(b, i, path+"["+strconv.Itoa(n)+"]", departures)
+			}
 			if err != nil {
 				return 0, err
 			}
@@ -224,6 +270,12 @@ func (f *field) check(b []byte, i int, parent string, departures *[]*PayloadErro
 		ok = got == "bool"
 	case kindInt:
 		if got == "number" && !isInt64(value) {
+			if departures.counted() {
+				return end, nil
+			}
+			if len(value) > 40 { // a number can be a megabyte long
+				value = append(value[:40:40], "..."...)
+			}
 			return end, payloadError(parent+"."+f.key, "expected integer, got "+string(value))
 		}
 		ok = got == "number"
@@ -231,6 +283,9 @@ func (f *field) check(b []byte, i int, parent string, departures *[]*PayloadErro
 		ok = true
 	}
 	if !ok {
+		if departures.counted() {
+			return end, nil
+		}
 		return end, payloadError(parent+"."+f.key, "expected "+f.kind.String()+", got "+got)
 	}
 	return end, nil

@@ -107,6 +107,9 @@ func WithDeduplication(store Store) Option {
 // for another's, already applied.
 func WithNamespace(ns string) Option { return func(c *config) { c.namespace = ns } }
 
+// maxLoggedDepartures is how many departures' paths one log line names.
+const maxLoggedDepartures = 10
+
 // MaxMessageIDBytes is the longest message id Handler accepts (Svix's are
 // about 30 bytes): a longer one is refused with 400 before any store sees
 // it, so that a signed request cannot make the store keep kilobytes a key.
@@ -306,12 +309,15 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if len(msg.Departures) > 0 && h.cfg.logger != nil {
-		paths := make([]string, 0, len(msg.Departures))
-		for _, d := range msg.Departures {
+		// The first few paths and the count: the line stays short whatever
+		// the body (the list itself holds at most MaxDepartures and a count).
+		paths := make([]string, 0, min(len(msg.Departures), maxLoggedDepartures))
+		for _, d := range msg.Departures[:min(len(msg.Departures), maxLoggedDepartures)] {
 			paths = append(paths, logValue(d.Path))
 		}
 		h.cfg.logger.LogAttrs(ctx, slog.LevelWarn, "stackwebhook: the payload departs from Stack's schema; handled as far as decoded",
-			slog.String("event_type", logValue(rep.EventType)), slog.String("svix_id", logValue(id)), slog.Any("paths", paths))
+			slog.String("event_type", logValue(rep.EventType)), slog.String("svix_id", logValue(id)), slog.Any("paths", paths),
+			slog.Int("departures", len(msg.Departures)))
 	}
 	key := id
 	if h.cfg.namespace != "" {
