@@ -315,9 +315,34 @@ func (d *decoder) riskScores(r *RiskScores, b []byte, i int) int {
 	}
 }
 
+// grow makes s long enough to hold element n, as json does for an array
+// decoded into a slice: within the capacity it extends the length over the
+// elements already there (what an earlier, longer value of the same key
+// left: json decodes into them, merging), beyond it it appends a zero one.
+func grow[E any](s []E, n int) []E {
+	if n < len(s) {
+		return s
+	}
+	if n < cap(s) {
+		return s[:n+1]
+	}
+	var zero E
+	return append(s, zero)
+}
+
+// truncate ends s after n elements, as json does at an array's end: an
+// empty array gives a new empty slice (dropping what was there, capacity
+// included), a longer one keeps the capacity.
+func truncate[E any](s []E, n int) []E {
+	if n == 0 {
+		return []E{}
+	}
+	return s[:n]
+}
+
 // oauthProviders decodes an array into *s as json does: element n goes
-// into the existing (*s)[n] when there is one, the slice ends with the last
-// element, and [] gives an empty, non-nil slice.
+// into the existing (*s)[n] when there is one (grow), the slice ends with
+// the last element, and [] gives an empty, non-nil slice.
 func (d *decoder) oauthProviders(s *[]OAuthProvider, b []byte, i int) int {
 	switch b[i] {
 	case 'n':
@@ -331,9 +356,7 @@ func (d *decoder) oauthProviders(s *[]OAuthProvider, b []byte, i int) int {
 	for i = skipSpace(b, i+1); i < len(b) && b[i] != ']'; n++ {
 		v, end := valueAt(b, i)
 		i = afterValue(b, end)
-		if n == len(*s) {
-			*s = append(*s, OAuthProvider{})
-		}
+		*s = grow(*s, n)
 		p := &(*s)[n]
 		for j := openObject(v, 0); j >= 0; {
 			k, vat, more := d.memberKey(v, j)
@@ -352,10 +375,7 @@ func (d *decoder) oauthProviders(s *[]OAuthProvider, b []byte, i int) int {
 			}
 		}
 	}
-	if *s == nil {
-		*s = []OAuthProvider{}
-	}
-	*s = (*s)[:n]
+	*s = truncate(*s, n)
 	return i + 1
 }
 
@@ -382,15 +402,10 @@ func (d *decoder) deletedUser(u *DeletedUser, b []byte, i int) int {
 				for j := skipSpace(v, 1); j < len(v) && v[j] != ']'; n++ {
 					w, wend := valueAt(v, j)
 					j = afterValue(v, wend)
-					if n == len(u.Teams) {
-						u.Teams = append(u.Teams, DeletedUserTeam{})
-					}
+					u.Teams = grow(u.Teams, n)
 					d.strings(w, [3]string{"id"}, [3]*string{&u.Teams[n].ID})
 				}
-				if u.Teams == nil {
-					u.Teams = []DeletedUserTeam{}
-				}
-				u.Teams = u.Teams[:n]
+				u.Teams = truncate(u.Teams, n)
 			}
 		}
 	}

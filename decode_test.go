@@ -266,6 +266,10 @@ func FuzzDecodeMatchesEncodingJSON(f *testing.F) {
 	}
 	f.Add([]byte(`{"type":"user.created","data":{"display_name":"\ud800\udc00\ud800x\u00e9\xff","oauth_providers":[{"id":"a"},1,null]}}`))
 	f.Add([]byte(`{"type":"team.updated","data":{"id":"a","ID":"b","Id":"c","created_at_millis":1e3}}`))
+	// Review L1: a key given three times, long, short, long. json decodes
+	// the third into the elements the first left beyond the short length.
+	f.Add([]byte(`{"type":"user.created","data":{"oauth_providers":[{"id":"a","email":"x"},{"id":"b","email":"y"}],"oauth_providers":[{"id":"c"}],"oauth_providers":[{"id":"d"},{"account_id":"e"}]}}`))
+	f.Add([]byte(`{"type":"user.deleted","data":{"id":"u","teams":[{"id":"a"},{"id":"b"}],"teams":[],"teams":[{},{}]}}`))
 	f.Fuzz(func(t *testing.T, body []byte) {
 		if json.Valid(body) {
 			sameDecoding(t, "fuzz", body)
