@@ -98,9 +98,14 @@ func decodeEvent(eventType string, data []byte) (Event, error) {
 }
 
 // decoder holds what one decoding shares: the data and one string copy of
-// it, of which every string without escapes is a substring (one allocation
-// for all of them); a block of strings for the *string fields to point into;
-// and the first error, as json reports the first.
+// it, of which the keys are substrings while they are compared (one
+// allocation for all of them, dropped when the decoding ends); a block of
+// strings for the *string fields to point into; and the first error, as
+// json reports the first.
+//
+// Every string value gets its own copy, as with json.Unmarshal: a string a
+// caller keeps (a user's id, say) retains its own bytes, never the payload
+// around it, whose metadata end users write and can make large.
 type decoder struct {
 	data []byte
 	src  string
@@ -108,8 +113,12 @@ type decoder struct {
 	err  string
 }
 
-// text returns the string value v, a slice of d.data.
-func (d *decoder) text(v []byte) string {
+// text returns the string value v, a slice of d.data, in its own memory.
+func (d *decoder) text(v []byte) string { return unquote(v) }
+
+// key returns the member key v, a slice of d.data, without copying it:
+// a substring of d.src, or unescaped.
+func (d *decoder) key(v []byte) string {
 	if !plainString(v) {
 		return unquote(v)
 	}
@@ -140,7 +149,7 @@ func (d *decoder) memberKey(b []byte, i int) (key string, value int, ok bool) {
 		return "", i, false
 	}
 	end := stringEnd(b, i)
-	return d.text(b[i:end]), skipSpace(b, skipSpace(b, end)+1), true
+	return d.key(b[i:end]), skipSpace(b, skipSpace(b, end)+1), true
 }
 
 // afterValue returns the index of the next member or element after a value
