@@ -63,8 +63,11 @@ func (wh *Webhook) VerifyEvent(payload []byte, headers Headers) (Event, error) {
 // the envelope, one checks the schema, one decodes, each reading a nested
 // object once (decode.go). The result is what json.Unmarshal gives, field
 // for field (strings unescaped alike, invalid UTF-8 replaced alike), which
-// a differential test and fuzz target check; it takes 0.26x to 0.47x the
-// time of a plain json.Unmarshal into the same struct.
+// a differential test and fuzz target check; every string value is its own
+// copy, so that a string the caller keeps never retains the payload around
+// it. It takes 0.29x to 0.56x the time of a plain json.Unmarshal into the
+// same struct (classic encoding/json, on AMD EPYC; the README compares it
+// with other decoders).
 func ParseEvent(payload []byte) (Event, error) {
 	eventType, data, ping, err := envelope(payload)
 	if err != nil || ping != nil {

@@ -185,8 +185,9 @@ STACKWEBHOOK_PACKAGES=1 go test -count=1 -run '^TestInstalledPackages$' -v ./cap
 step "examples: receivers on chi, gin, echo and AWS Lambda; the mirror (shuffled deliveries, reconcile against a fake Stack API) on a throwaway PostgreSQL; Prometheus metrics"
 (cd examples && go test -count=1 ./...)
 
-step "bench: tests (binary sizes on every target) and every benchmark once"
-(cd bench && go test -count=1 ./... && go test -count=1 -run '^$' -bench . -benchtime 1x ./...)
+step "bench: tests (binary sizes on every target, the JSON peers' agreement) and every benchmark once, the decoding ones also beside encoding/json/v2 (GOEXPERIMENT=jsonv2)"
+(cd bench && go test -count=1 ./... && go test -count=1 -run '^$' -bench . -benchtime 1x ./... &&
+	GOEXPERIMENT=jsonv2 go test -count=1 -run 'TestPeersAgree' -bench Decode -benchtime 1x .)
 
 step "timing: Verify's comparison shows no leak; a deliberately leaky build (a byte loop that returns at the first difference) is caught"
 (cd bench && go run ./cmd/timingcheck && go run -tags stackwebhook_leaky_compare ./cmd/timingcheck -expect-leak)

@@ -1,0 +1,141 @@
+package bench
+
+import (
+	"bytes"
+	stdjson "encoding/json"
+	"os"
+	"path/filepath"
+	"reflect"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/bytedance/sonic"
+	gojson "github.com/goccy/go-json"
+	jsoniter "github.com/json-iterator/go"
+
+	"github.com/stackwebhook/stackwebhook"
+)
+
+// A decoder decodes a whole body into v, a pointer to an event struct
+// (*stackwebhook.UserCreated, ...): the structs ParseEvent fills.
+type decoder struct {
+	name      string
+	unmarshal func(data []byte, v any) error
+	// nullRawIsNil: it decodes null into a json.RawMessage as nil, where
+	// encoding/json (and ParseEvent) keep the bytes null. Both encode as
+	// null again.
+	nullRawIsNil bool
+}
+
+// decoders are ParseEvent's peers, each with its default configuration:
+// encoding/json (classic, or on top of v2 when built with
+// GOEXPERIMENT=jsonv2), goccy/go-json v0.12.0, bytedance/sonic v1.15.5 and
+// json-iterator/go v1.1.12 (its standard-library-compatible configuration,
+// which still decodes null into a json.RawMessage as nil); decode_jsonv2_test.go adds encoding/json/v2
+// under GOEXPERIMENT=jsonv2. None of them checks Stack's schema, which
+// ParseEvent does in the same time.
+var decoders = []decoder{
+	{"encoding-json", stdjson.Unmarshal, false},
+	{"goccy-go-json", gojson.Unmarshal, false},
+	{"sonic", sonic.Unmarshal, false},
+	{"jsoniter", jsoniter.ConfigCompatibleWithStandardLibrary.Unmarshal, true},
+}
+
+// payloads are Stack's payloads of every event type (the library's
+// testdata/events/current), and a team.updated of 1 MiB (its server
+// metadata), by name.
+func payloads(tb testing.TB) (map[string][]byte, []string) {
+	files, err := filepath.Glob("../testdata/events/current/*.json")
+	if err != nil || len(files) == 0 {
+		tb.Fatalf("no payloads: %v", err)
+	}
+	out := map[string][]byte{}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		out[strings.TrimSuffix(filepath.Base(f), ".json")] = b
+	}
+	big := bytes.Repeat([]byte(`{"note":"lorem ipsum dolor sit amet","n":12345,"ok":true},`), (1<<20)/56)
+	out["team.updated-1MiB"] = []byte(`{"type":"team.updated","data":{"id":"7a1c1c43-4f6b-4a2e-9d11-1d1e2b3c4d5e","display_name":"Ops",` +
+		`"profile_image_url":null,"created_at_millis":1764288000000,"client_metadata":null,"client_read_only_metadata":null,` +
+		`"server_metadata":{"log":[` + string(big[:len(big)-1]) + `]}}}`)
+	names := make([]string, 0, len(out))
+	for name := range out {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	return out, names
+}
+
+// Every peer decodes every payload into what ParseEvent gives: the
+// comparison is between decoders that agree.
+func TestPeersAgreeWithParseEvent(t *testing.T) {
+	bodies, names := payloads(t)
+	for _, name := range names {
+		ev, err := stackwebhook.ParseEvent(bodies[name])
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if _, unknown := ev.(*stackwebhook.UnknownEvent); unknown {
+			continue
+		}
+		for _, d := range decoders {
+			v := reflect.New(reflect.TypeOf(ev).Elem()).Interface()
+			if err := d.unmarshal(bodies[name], v); err != nil {
+				t.Errorf("%s, %s: %v", name, d.name, err)
+				continue
+			}
+			same := reflect.DeepEqual(v, ev)
+			if !same && d.nullRawIsNil { // then the same once encoded again
+				a, errA := stackwebhook.MarshalEvent(ev)
+				b, errB := stackwebhook.MarshalEvent(v.(stackwebhook.Event))
+				same = errA == nil && errB == nil && bytes.Equal(a, b)
+			}
+			if !same {
+				t.Errorf("%s: %s decodes otherwise than ParseEvent", name, d.name)
+			}
+		}
+	}
+}
+
+// BenchmarkDecode runs ParseEvent (validation and schema check included)
+// and each peer on every payload, in one process:
+// event=NAME/impl=IMPL. ./decoderatios.sh prints the ratios to the fastest
+// peer.
+func BenchmarkDecode(b *testing.B) {
+	bodies, names := payloads(b)
+	for _, name := range names {
+		body := bodies[name]
+		ev, err := stackwebhook.ParseEvent(body)
+		if err != nil {
+			b.Fatalf("%s: %v", name, err)
+		}
+		if _, unknown := ev.(*stackwebhook.UnknownEvent); unknown {
+			continue
+		}
+		typ := reflect.TypeOf(ev).Elem()
+		b.Run("event="+name+"/impl=ParseEvent", func(b *testing.B) {
+			b.SetBytes(int64(len(body)))
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := stackwebhook.ParseEvent(body); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		for _, d := range decoders {
+			b.Run("event="+name+"/impl="+d.name, func(b *testing.B) {
+				b.SetBytes(int64(len(body)))
+				b.ReportAllocs()
+				for b.Loop() {
+					if err := d.unmarshal(body, reflect.New(typ).Interface()); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
+	}
+}
