@@ -40,8 +40,8 @@ func TestVerifyOnlyBinarySize(t *testing.T) {
 // Under TinyGo the programs are about ten times smaller, so what the library
 // adds (its error texts, the header rules, the HMAC pool) weighs more: 1.10x
 // on wasip1, 1.003x on the microcontrollers. The official library does not
-// compile. Decoding (VerifyEvent) adds at most half the verify-only program
-// on wasip1: no reflection is linked. Runs where TinyGo is on PATH (test.sh
+// compile. Decoding (VerifyEvent) adds at most 30% to the verify-only
+// program on wasip1 (1.245x measured): no reflection is linked. Runs where TinyGo is on PATH (test.sh
 // puts it there).
 func TestTinyGoSizes(t *testing.T) {
 	if testing.Short() {
@@ -76,8 +76,8 @@ func TestTinyGoSizes(t *testing.T) {
 			}
 			r := float64(decoding) / float64(ours)
 			t.Logf("%s: with VerifyEvent %d B, %.4fx the verify-only program", target.Name, decoding, r)
-			if r > 1.5 {
-				t.Errorf("%s: a VerifyEvent program is %.4fx the verify-only one; the limit is 1.5x", target.Name, r)
+			if r > 1.3 {
+				t.Errorf("%s: a VerifyEvent program is %.4fx the verify-only one; the limit is 1.3x", target.Name, r)
 			}
 		}
 	}
