@@ -188,7 +188,7 @@ func (a *claimApplier) hold(ctx context.Context, cancel context.CancelCauseFunc,
 		for {
 			wait := time.Until(heldUntil)
 			if renews {
-				wait = min(wait, a.lease/3)
+				wait = min(wait, max(a.lease/3, time.Millisecond)) // a lease of nanoseconds must not spin
 			}
 			t := time.NewTimer(max(wait, 0))
 			select {
