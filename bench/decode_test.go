@@ -3,18 +3,22 @@ package bench
 import (
 	"bytes"
 	stdjson "encoding/json"
+	"net/http"
 	"os"
 	"path/filepath"
 	"reflect"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/bytedance/sonic"
 	gojson "github.com/goccy/go-json"
 	jsoniter "github.com/json-iterator/go"
 
 	"github.com/stackwebhook/stackwebhook"
+	svix "github.com/svix/svix-webhooks/go"
 )
 
 // A decoder decodes a whole body into v, a pointer to an event struct
@@ -138,4 +142,35 @@ func BenchmarkDecode(b *testing.B) {
 			})
 		}
 	}
+}
+
+// BenchmarkVerifyEvent runs Verify and VerifyEvent on the full user payload
+// (testdata's user.updated-oauth-and-team), signed by the official library:
+// what decoding adds to verifying.
+func BenchmarkVerifyEvent(b *testing.B) {
+	bodies, _ := payloads(b)
+	body := bodies["user.updated-oauth-and-team"]
+	official, err := svix.NewWebhook(secret)
+	if err != nil {
+		b.Fatal(err)
+	}
+	now := time.Now()
+	sig, err := official.Sign(msgID, now, body)
+	if err != nil {
+		b.Fatal(err)
+	}
+	h := http.Header{}
+	h.Set("svix-id", msgID)
+	h.Set("svix-timestamp", strconv.FormatInt(now.Unix(), 10))
+	h.Set("svix-signature", sig)
+	wh, err := stackwebhook.NewWebhook(secret)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("impl=Verify", func(b *testing.B) {
+		loop(b, body, h, func(p []byte, h http.Header) error { return wh.Verify(p, h) })
+	})
+	b.Run("impl=VerifyEvent", func(b *testing.B) {
+		loop(b, body, h, func(p []byte, h http.Header) error { _, err := wh.VerifyEvent(p, h); return err })
+	})
 }
