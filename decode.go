@@ -3,8 +3,6 @@ package stackwebhook
 import (
 	"encoding/json"
 	"strconv"
-	"unicode/utf16"
-	"unicode/utf8"
 )
 
 // This file decodes the data object of a known event into its struct
@@ -131,15 +129,6 @@ func (d *decoder) key(v []byte) string {
 // once, not first measured and then read. Values they do not descend into
 // are measured with valueEnd.
 
-// openObject returns the index of the first member of the object at b[i]
-// (or of its closing brace), or -1 if the value is not an object.
-func openObject(b []byte, i int) int {
-	if b[i] != '{' {
-		return -1
-	}
-	return skipSpace(b, i+1)
-}
-
 // memberKey reads the key of the member at b[i], b a slice of d.data
 // (false at the closing brace), and returns the index of its value. The key
 // is a substring of d.src, or unescaped: comparing it allocates nothing, on
@@ -150,22 +139,6 @@ func (d *decoder) memberKey(b []byte, i int) (key string, value int, ok bool) {
 	}
 	end := stringEnd(b, i)
 	return d.key(b[i:end]), skipSpace(b, skipSpace(b, end)+1), true
-}
-
-// afterValue returns the index of the next member or element after a value
-// that ended at end, past the comma.
-func afterValue(b []byte, end int) int {
-	i := skipSpace(b, end)
-	if i < len(b) && b[i] == ',' {
-		i = skipSpace(b, i+1)
-	}
-	return i
-}
-
-// valueAt returns the value at b[i] and the index past it.
-func valueAt(b []byte, i int) ([]byte, int) {
-	end := valueEnd(b, i)
-	return b[i:end], end
 }
 
 func (d *decoder) user(u *User, b []byte, i int) int {
@@ -503,84 +476,4 @@ func (d *decoder) setInt(dst *int, v []byte, key string) {
 // setRaw keeps the raw bytes of any value, as json.RawMessage does.
 func setRaw(dst *json.RawMessage, v []byte) {
 	*dst = append((*dst)[:0], v...)
-}
-
-// unquote decodes s, a valid JSON string with its quotes, as encoding/json
-// does: invalid UTF-8 and lone surrogates become U+FFFD.
-func unquote(s []byte) string {
-	if plainString(s) {
-		return string(s[1 : len(s)-1])
-	}
-	s = s[1 : len(s)-1]
-	b := make([]byte, 0, len(s)+utf8.UTFMax)
-	for r := 0; r < len(s); {
-		c := s[r]
-		switch {
-		case c == '\\' && r+1 < len(s):
-			r++
-			switch s[r] {
-			case 'b':
-				b = append(b, '\b')
-			case 'f':
-				b = append(b, '\f')
-			case 'n':
-				b = append(b, '\n')
-			case 'r':
-				b = append(b, '\r')
-			case 't':
-				b = append(b, '\t')
-			case 'u':
-				rr := hex4(s[r+1:])
-				r += 4
-				if utf16.IsSurrogate(rr) && r+6 < len(s)+0 && s[r+1] == '\\' && s[r+2] == 'u' {
-					if dec := utf16.DecodeRune(rr, hex4(s[r+3:])); dec != utf8.RuneError {
-						rr = dec
-						r += 6
-					} else {
-						rr = utf8.RuneError
-					}
-				} else if utf16.IsSurrogate(rr) {
-					rr = utf8.RuneError
-				}
-				b = utf8.AppendRune(b, rr)
-			default: // '"', '\\', '/'
-				b = append(b, s[r])
-			}
-			r++
-		case c < utf8.RuneSelf:
-			b = append(b, c)
-			r++
-		default:
-			rr, size := utf8.DecodeRune(s[r:])
-			b = utf8.AppendRune(b, rr)
-			r += size
-		}
-	}
-	return string(b)
-}
-
-// hex4 reads the four hex digits of a \u escape (valid: json.Valid passed).
-func hex4(s []byte) rune {
-	var r rune
-	for _, c := range s[:4] {
-		switch {
-		case c >= '0' && c <= '9':
-			c -= '0'
-		case c >= 'a' && c <= 'f':
-			c -= 'a' - 10
-		default:
-			c -= 'A' - 10
-		}
-		r = r<<4 | rune(c)
-	}
-	return r
-}
-
-// keyText is the text of rawKey, a JSON string with its quotes: the bytes
-// between the quotes when there is no escape, else the unescaped text.
-func keyText(rawKey []byte) []byte {
-	if plainString(rawKey) {
-		return rawKey[1 : len(rawKey)-1]
-	}
-	return []byte(unquote(rawKey))
 }

@@ -1,10 +1,8 @@
 package stackwebhook
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
-	"unicode/utf8"
 )
 
 // ErrInvalidPayload: the body is signed but is not a Stack webhook payload
@@ -194,20 +192,6 @@ func schemaFor(eventType string) (*schema, bool) {
 		return testEventSchema, true
 	}
 	return nil, false
-}
-
-// plainString reports whether the JSON string s (with its quotes) means its
-// own bytes: no escape and valid UTF-8.
-func plainString(s []byte) bool {
-	for i, c := range s {
-		if c == '\\' {
-			return false
-		}
-		if c >= utf8.RuneSelf { // rarely: check the rest in one go
-			return bytes.IndexByte(s[i:], '\\') < 0 && utf8.Valid(s[i:])
-		}
-	}
-	return true
 }
 
 // MarshalEvent encodes ev as Stack sends it: {"type": ..., "data": ...}. For

@@ -214,20 +214,6 @@ func (s *schema) index(rawKey []byte) int {
 	return -1
 }
 
-// equalKey reports whether raw spells key. (A loop, not string(raw) == key:
-// TinyGo allocates for that conversion.)
-func equalKey(raw []byte, key string) bool {
-	if len(raw) != len(key) {
-		return false
-	}
-	for i := range raw {
-		if raw[i] != key[i] {
-			return false
-		}
-	}
-	return true
-}
-
 // check validates one member's value, at b[i], and returns the index just
 // past it.
 func (f *field) check(b []byte, i int, parent string, departures *departureList) (int, error) {
