@@ -246,22 +246,21 @@ func newToken() string {
 
 // Complete implements receiver.Store.
 func (s *Store) Complete(ctx context.Context, c receiver.Claim, retention time.Duration) error {
-	res, err := s.db.ExecContext(ctx, s.completeSQL, s.withClock(c.Key, c.Token, retention.Milliseconds())...)
-	if err != nil {
-		return fmt.Errorf("sqlstore: complete: %w", err)
-	}
-	if n, err := res.RowsAffected(); err != nil || n != 1 {
-		return receiver.ErrClaimLost
-	}
-	return nil
+	return s.updateClaim(ctx, "complete", s.completeSQL, c, retention)
 }
 
 // Extend implements receiver.Extender: the claim lasts lease from now, by
 // the database's clock.
 func (s *Store) Extend(ctx context.Context, c receiver.Claim, lease time.Duration) error {
-	res, err := s.db.ExecContext(ctx, s.extendSQL, s.withClock(c.Key, c.Token, lease.Milliseconds())...)
+	return s.updateClaim(ctx, "extend", s.extendSQL, c, lease)
+}
+
+// updateClaim runs statement (completeSQL or extendSQL) on the claim c with
+// the duration d, and fails with ErrClaimLost unless it changed c's row.
+func (s *Store) updateClaim(ctx context.Context, op, statement string, c receiver.Claim, d time.Duration) error {
+	res, err := s.db.ExecContext(ctx, statement, s.withClock(c.Key, c.Token, d.Milliseconds())...)
 	if err != nil {
-		return fmt.Errorf("sqlstore: extend: %w", err)
+		return fmt.Errorf("sqlstore: %s: %w", op, err)
 	}
 	if n, err := res.RowsAffected(); err != nil || n != 1 {
 		return receiver.ErrClaimLost
