@@ -181,6 +181,7 @@ func (a *claimApplier) Apply(ctx context.Context, d Delivery) Result {
 // stops it and waits until it has.
 func (a *claimApplier) hold(ctx context.Context, cancel context.CancelCauseFunc, claim Claim, claimedAt time.Time) (stop func()) {
 	quit, stopped := make(chan struct{}), make(chan struct{})
+	renewCtx, stopRenewing := context.WithCancel(ctx) // a renewal in flight ends with stop
 	go func() {
 		defer close(stopped)
 		heldUntil := claimedAt.Add(a.lease) // by this clock, measured from before the claim
@@ -195,7 +196,7 @@ func (a *claimApplier) hold(ctx context.Context, cancel context.CancelCauseFunc,
 			case <-quit:
 				t.Stop()
 				return
-			case <-ctx.Done():
+			case <-renewCtx.Done():
 				t.Stop()
 				return
 			case <-t.C:
@@ -205,7 +206,7 @@ func (a *claimApplier) hold(ctx context.Context, cancel context.CancelCauseFunc,
 				return
 			}
 			at := time.Now()
-			err := ext.Extend(ctx, claim, a.lease)
+			err := ext.Extend(renewCtx, claim, a.lease)
 			switch {
 			case err == nil:
 				heldUntil = at.Add(a.lease)
@@ -219,6 +220,7 @@ func (a *claimApplier) hold(ctx context.Context, cancel context.CancelCauseFunc,
 	return func() {
 		if !done {
 			done = true
+			stopRenewing()
 			close(quit)
 			<-stopped
 		}
