@@ -131,13 +131,14 @@ func (s *Store) prepareSchema(ctx context.Context) error {
 		if s.dialect == Postgres {
 			err = s.migratePostgres(ctx)
 		} else {
-			err = s.migrateSQLite(ctx)
+			err = retryBusy(ctx, func() error { return s.migrateSQLite(ctx) })
 		}
 		if err != nil {
 			return fmt.Errorf("sqlstore: preparing %s: %w", s.table, err)
 		}
 	}
-	v, err := s.version(ctx, s.db)
+	var v int
+	err := retryBusy(ctx, func() (err error) { v, err = s.version(ctx, s.db); return err })
 	switch {
 	case err != nil:
 		return fmt.Errorf("sqlstore: reading the schema version of %s: %w", s.table, err)
@@ -226,6 +227,30 @@ func (s *Store) create(ctx context.Context, q execer, statement, name string) er
 		return nil
 	}
 	return err
+}
+
+// sqliteBusyFor is how long New retries SQLite's "database is locked".
+const sqliteBusyFor = 10 * time.Second
+
+// retryBusy runs f until it succeeds, fails otherwise, or has met SQLite's
+// "database is locked" (SQLITE_BUSY) for sqliteBusyFor. A new connection's
+// PRAGMA journal_mode=WAL (a DSN's _journal_mode=WAL) returns it at once,
+// without waiting in the busy timeout, while other processes open the same
+// new file: a fleet's first start on SQLite met it once in 60 starts. The
+// message is SQLite's own, whatever the driver.
+func retryBusy(ctx context.Context, f func() error) error {
+	deadline := time.Now().Add(sqliteBusyFor)
+	for wait := 10 * time.Millisecond; ; wait = min(2*wait, 500*time.Millisecond) {
+		err := f()
+		if err == nil || !strings.Contains(err.Error(), "database is locked") || time.Now().Add(wait).After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(wait):
+		}
+	}
 }
 
 // migrateSQLite runs in one IMMEDIATE transaction: SQLite lets one writer
