@@ -106,12 +106,10 @@ type Report struct {
 	Err error
 	// Latency is the time from the request's arrival to its answer.
 	Latency time.Duration
-
-	refusedStatus int
 }
 
 func (r *Report) refuse(status int, reason string) {
-	r.Outcome, r.refusedStatus, r.Reason = Refused, status, logValue(reason)
+	r.Outcome, r.Status, r.Reason = Refused, status, logValue(reason)
 }
 
 // WithObserver makes the handler call fn once for every request it
@@ -153,35 +151,35 @@ func (a *claimApplier) Apply(ctx context.Context, d Delivery) Result {
 		return Result{Outcome: Busy, RetryAfter: claim.RetryAfter}
 	}
 	fnCtx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
 	stopHolding := a.hold(fnCtx, cancel, claim, claimedAt)
 	defer func() {
-		stopHolding()
-		cancel(nil)
 		if p := recover(); p != nil {
 			// The next delivery processes the message at once, instead of
 			// getting 409 until the lease passes.
+			stopHolding()
 			_ = a.store.Release(context.WithoutCancel(ctx), claim)
 			panic(p)
 		}
 	}()
-	if err := a.fn(fnCtx, d.Event); err != nil {
-		stopHolding()
+	err = a.fn(fnCtx, d.Event)
+	stopHolding()
+	if err != nil {
 		if relErr := a.store.Release(context.WithoutCancel(ctx), claim); relErr != nil {
 			err = errors.Join(err, relErr)
 		}
 		return Result{Outcome: FnFailed, Err: err}
 	}
-	stopHolding()
 	return Result{Outcome: Applied, Err: a.complete(ctx, claim, d.Retention)}
 }
 
 // hold keeps the claim while fn runs: it renews it every third of the
 // lease when the store is an Extender, and cancels fn's context with
-// ErrClaimLost once the claim can no longer be held. The returned function
-// stops it and waits until it has.
+// ErrClaimLost once the claim can no longer be held. The returned function,
+// called once, stops it and waits until it has.
 func (a *claimApplier) hold(ctx context.Context, cancel context.CancelCauseFunc, claim Claim, claimedAt time.Time) (stop func()) {
-	quit, stopped := make(chan struct{}), make(chan struct{})
-	renewCtx, stopRenewing := context.WithCancel(ctx) // a renewal in flight ends with stop
+	stopped := make(chan struct{})
+	renewCtx, stopRenewing := context.WithCancel(ctx) // a renewal in flight ends with stop too
 	go func() {
 		defer close(stopped)
 		heldUntil := claimedAt.Add(a.lease) // by this clock, measured from before the claim
@@ -193,10 +191,7 @@ func (a *claimApplier) hold(ctx context.Context, cancel context.CancelCauseFunc,
 			}
 			t := time.NewTimer(max(wait, 0))
 			select {
-			case <-quit:
-				t.Stop()
-				return
-			case <-renewCtx.Done():
+			case <-renewCtx.Done(): // stopped, or the request ended
 				t.Stop()
 				return
 			case <-t.C:
@@ -216,14 +211,9 @@ func (a *claimApplier) hold(ctx context.Context, cancel context.CancelCauseFunc,
 			} // any other error: try again until heldUntil
 		}
 	}()
-	done := false
 	return func() {
-		if !done {
-			done = true
-			stopRenewing()
-			close(quit)
-			<-stopped
-		}
+		stopRenewing()
+		<-stopped
 	}
 }
 

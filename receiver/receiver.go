@@ -253,8 +253,8 @@ type handler struct {
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	ctx := r.Context()
-	rep := Report{MessageID: messageID(r)} // unverified until Verify passes; logged bounded
-	finish := func() { h.finish(ctx, w, rep, time.Since(start)) }
+	var rep Report
+	finish := func() { h.finish(ctx, w, r, rep, time.Since(start)) }
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
 		rep.refuse(http.StatusMethodNotAllowed, "method "+r.Method)
@@ -340,11 +340,13 @@ var errPanic = errors.New("fn panicked")
 
 // finish answers with the report's outcome, logs it and hands it to the
 // observer: the one place every request ends.
-func (h *handler) finish(ctx context.Context, w http.ResponseWriter, rep Report, latency time.Duration) {
+func (h *handler) finish(ctx context.Context, w http.ResponseWriter, r *http.Request, rep Report, latency time.Duration) {
 	rep.Latency = latency
-	rep.Status = rep.Outcome.status()
-	if rep.Outcome == Refused {
-		rep.Status = rep.refusedStatus
+	if rep.Status == 0 { // a refusal has set its own
+		rep.Status = rep.Outcome.status()
+	}
+	if rep.MessageID == "" { // refused before Verify: the id the request carries, unverified
+		rep.MessageID = messageID(r)
 	}
 	if l := h.cfg.logger; l != nil {
 		id := slog.String("svix_id", logValue(rep.MessageID))

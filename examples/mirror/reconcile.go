@@ -6,14 +6,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+
+	"github.com/stackwebhook/stackwebhook"
 )
 
 // snapshot is Stack's state as its API lists it.
 type snapshot struct {
-	users       map[string]json.RawMessage // id -> user, as the API sent it
-	userFields  map[string][2]*string      // id -> primary email, display name
-	teams       map[string]json.RawMessage
-	teamNames   map[string]string
+	users       []stackwebhook.User
+	teams       []stackwebhook.Team
 	members     map[[2]string]bool // {team, user}
 	teamPerms   map[[3]string]bool // {team, user, permission}
 	projectPerm map[[2]string]bool // {user, permission}
@@ -21,30 +21,16 @@ type snapshot struct {
 
 // fetch lists everything the mirror keeps.
 func fetch(ctx context.Context, api *stackAPI) (*snapshot, error) {
-	s := &snapshot{users: map[string]json.RawMessage{}, userFields: map[string][2]*string{}, teams: map[string]json.RawMessage{},
-		teamNames: map[string]string{}, members: map[[2]string]bool{}, teamPerms: map[[3]string]bool{}, projectPerm: map[[2]string]bool{}}
-	users, err := api.users(ctx)
-	if err != nil {
+	s := &snapshot{members: map[[2]string]bool{}, teamPerms: map[[3]string]bool{}, projectPerm: map[[2]string]bool{}}
+	var err error
+	if s.users, err = api.users(ctx); err != nil {
 		return nil, err
 	}
-	teams, err := api.teams(ctx, "")
-	if err != nil {
+	if s.teams, err = api.teams(ctx, ""); err != nil {
 		return nil, err
 	}
-	for i := range teams {
-		data, err := json.Marshal(&teams[i])
-		if err != nil {
-			return nil, err
-		}
-		s.teams[teams[i].ID], s.teamNames[teams[i].ID] = data, teams[i].DisplayName
-	}
-	for i := range users {
-		u := &users[i]
-		data, err := json.Marshal(u)
-		if err != nil {
-			return nil, err
-		}
-		s.users[u.ID], s.userFields[u.ID] = data, [2]*string{u.PrimaryEmail, u.DisplayName}
+	for i := range s.users {
+		u := &s.users[i]
 		its, err := api.teams(ctx, u.ID)
 		if err != nil {
 			return nil, err
@@ -104,28 +90,40 @@ func reconcile(ctx context.Context, db *sql.DB, api *stackAPI) (repairs, error) 
 		*n += k
 		return err
 	}
-	for id, data := range s.users {
-		f := s.userFields[id]
+	userIDs, teamIDs := []string{}, []string{}
+	for i := range s.users {
+		u := &s.users[i]
+		data, err := json.Marshal(u)
+		if err != nil {
+			return r, err
+		}
+		userIDs = append(userIDs, u.ID)
 		if err := exec(&r.users, `INSERT INTO users (id, primary_email, display_name, data) VALUES ($1, $2, $3, $4)
 			ON CONFLICT (id) DO UPDATE SET deleted = false, primary_email = excluded.primary_email, display_name = excluded.display_name, data = excluded.data
 			WHERE users.deleted OR users.data IS DISTINCT FROM excluded.data OR users.primary_email IS DISTINCT FROM excluded.primary_email
-			OR users.display_name IS DISTINCT FROM excluded.display_name`, id, f[0], f[1], string(data)); err != nil {
+			OR users.display_name IS DISTINCT FROM excluded.display_name`, u.ID, u.PrimaryEmail, u.DisplayName, string(data)); err != nil {
 			return r, err
 		}
 	}
-	for id, data := range s.teams {
+	for i := range s.teams {
+		t := &s.teams[i]
+		data, err := json.Marshal(t)
+		if err != nil {
+			return r, err
+		}
+		teamIDs = append(teamIDs, t.ID)
 		if err := exec(&r.teams, `INSERT INTO teams (id, display_name, data) VALUES ($1, $2, $3)
 			ON CONFLICT (id) DO UPDATE SET deleted = false, display_name = excluded.display_name, data = excluded.data
 			WHERE teams.deleted OR teams.data IS DISTINCT FROM excluded.data OR teams.display_name IS DISTINCT FROM excluded.display_name`,
-			id, s.teamNames[id], string(data)); err != nil {
+			t.ID, t.DisplayName, string(data)); err != nil {
 			return r, err
 		}
 	}
 	// What the API does not list is gone.
-	if err := tombstoneAbsent(ctx, tx, &r.users, "users", keys(s.users)); err != nil {
+	if err := tombstoneAbsent(ctx, tx, &r.users, "users", userIDs); err != nil {
 		return r, err
 	}
-	if err := tombstoneAbsent(ctx, tx, &r.teams, "teams", keys(s.teams)); err != nil {
+	if err := tombstoneAbsent(ctx, tx, &r.teams, "teams", teamIDs); err != nil {
 		return r, err
 	}
 	// Counters: 1 for each pair listed, 0 for every other.
@@ -172,14 +170,6 @@ func tripleList(m map[[3]string]bool) [][]string {
 	out := [][]string{}
 	for k := range m {
 		out = append(out, k[:])
-	}
-	return out
-}
-
-func keys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
 	}
 	return out
 }

@@ -151,14 +151,15 @@ func New(ctx context.Context, db *sql.DB, dialect Dialect, opts ...Option) (*Sto
 	t := s.table
 	// A claim inserts the row, or takes over an expired one, atomically;
 	// RETURNING says whether it did. Parameters: id, token, lease (ms).
-	s.claimSQL = "INSERT INTO " + t + " (id, token, done, expires_at) VALUES (" + p(1) + ", " + p(2) + ", 0, " + now(4) + " + " + num(3) + ") " +
-		"ON CONFLICT (id) DO UPDATE SET token = excluded.token, done = 0, expires_at = excluded.expires_at " +
-		"WHERE " + t + ".expires_at < " + now(4) + " RETURNING token"
-	// The transactional claim records the message as done at once: the
-	// transaction that inserts it also applies it. Same parameters, with the
-	// retention for the lease.
-	s.txClaimSQL = strings.Replace(s.claimSQL, ", 0, ", ", 1, ", 1)
-	s.txClaimSQL = strings.Replace(s.txClaimSQL, "done = 0,", "done = 1,", 1)
+	// done is 0 for a claim; the transactional claim records the message
+	// as done at once (1), since the transaction that inserts it also
+	// applies it, with the retention for the lease.
+	claimSQL := func(done string) string {
+		return "INSERT INTO " + t + " (id, token, done, expires_at) VALUES (" + p(1) + ", " + p(2) + ", " + done + ", " + now(4) + " + " + num(3) + ") " +
+			"ON CONFLICT (id) DO UPDATE SET token = excluded.token, done = " + done + ", expires_at = excluded.expires_at " +
+			"WHERE " + t + ".expires_at < " + now(4) + " RETURNING token"
+	}
+	s.claimSQL, s.txClaimSQL = claimSQL("0"), claimSQL("1")
 	s.stateSQL = "SELECT done, expires_at - " + now(2) + " FROM " + t + " WHERE id = " + p(1)
 	s.completeSQL = "UPDATE " + t + " SET done = 1, expires_at = " + now(4) + " + " + num(3) + " WHERE id = " + p(1) + " AND token = " + p(2) + " AND done = 0"
 	s.extendSQL = "UPDATE " + t + " SET expires_at = " + now(4) + " + " + num(3) + " WHERE id = " + p(1) + " AND token = " + p(2) + " AND done = 0"

@@ -85,18 +85,13 @@ type txApplier struct {
 	fn func(context.Context, *sql.Tx, stackwebhook.Event) error
 }
 
-func (a *txApplier) Apply(ctx context.Context, d receiver.Delivery) (res receiver.Result) {
+func (a *txApplier) Apply(ctx context.Context, d receiver.Delivery) receiver.Result {
 	a.s.startCleanup()
 	tx, err := a.s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return receiver.Result{Outcome: receiver.StoreFailed, Err: fmt.Errorf("sqlstore: begin: %w", err)}
 	}
-	committed := false
-	defer func() {
-		if !committed { // fn's error, a refusal, a panic on its way up
-			_ = tx.Rollback()
-		}
-	}()
+	defer tx.Rollback() //nolint:errcheck // fn's error, a refusal, a panic on its way up; after Commit, ErrTxDone
 	wait, cancel := context.WithTimeout(ctx, DuplicateWait)
 	claim, err := a.s.claim(wait, tx, a.s.txClaimSQL, d.Key, d.Retention)
 	waited := wait.Err() != nil && ctx.Err() == nil
@@ -120,6 +115,5 @@ func (a *txApplier) Apply(ctx context.Context, d receiver.Delivery) (res receive
 		}
 		return receiver.Result{Outcome: receiver.StoreFailed, Err: fmt.Errorf("sqlstore: commit: %w", err)}
 	}
-	committed = true
 	return receiver.Result{Outcome: receiver.Applied}
 }

@@ -310,6 +310,7 @@ func TestKillNineFleet(t *testing.T) {
 	t.Logf("Handler with WithDeduplication: %s", claim)
 	assert.Zero(t, claim.unacknowledged, "every delivery was acknowledged before the deadline")
 	assert.Zero(t, claim.lost, "the claim-based handler lost effects")
+	assert.Positive(t, claim.crashes["between"], "the claim-based handler was crashed between effect and record")
 	assert.GreaterOrEqual(t, claim.doubled, claim.crashes["between"],
 		"each crash between the effect and the record applies the message again")
 }
