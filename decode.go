@@ -5,296 +5,451 @@ import (
 	"strconv"
 )
 
-// This file decodes the data object of a known event into its struct
-// straight from the raw JSON, without encoding/json's reflection: the keys
-// are fixed and known (schema.go). It gives exactly what json.Unmarshal
-// gives, which decode_test.go checks over every payload in testdata and
-// FuzzDecodeMatchesEncodingJSON over arbitrary ones:
+// This file reads a webhook body in one pass over its bytes: it checks the
+// JSON syntax (as encoding/json's Valid decides it), finds the envelope,
+// checks the data object against Stack's schema (schema.go) and decodes it
+// into its struct, all at once, with the lexer of jsonlex.go. It gives
+// exactly what json.Unmarshal gives, which decode_test.go checks over every
+// payload in testdata and FuzzDecodeMatchesEncodingJSON over arbitrary ones:
 //
 //   - keys match exactly: a key that matches a field only in another letter
 //     case is an unknown key, as Stack's keys are exact (json would take
-//     it, so the oracle strips such keys first); unknown keys are skipped; a key given twice is decoded twice, the second into
-//     what the first left (objects and array elements merge, as in json);
+//     it, so the oracle strips such keys first); unknown keys are skipped;
+//     a key given twice is decoded twice, the second into what the first
+//     left (objects and array elements merge, as in json);
 //   - strings are unescaped as json does: invalid UTF-8 and lone surrogates
-//     become U+FFFD;
-//   - integers are parsed by strconv.ParseInt; a value of another kind, or
-//     null into a field that is not a pointer, slice or raw JSON, leaves the
-//     field as it was (json's UnmarshalTypeError, which ParseEvent's schema
-//     check has already refused, and ParseEventBestEffort reports);
+//     become U+FFFD; each string value is a copy of its own, so that a
+//     string the caller keeps retains nothing of the payload around it;
+//   - integers are parsed as strconv.ParseInt does; a value of another
+//     kind, or null into a field that is not a pointer, slice or raw JSON,
+//     leaves the field as it was (json's UnmarshalTypeError), and is a
+//     departure from the schema;
 //   - metadata keeps the raw bytes of the value, null included.
 //
-// It never recurses deeper than the types nest (four levels), whatever the
-// input.
+// It recurses no deeper than the types nest (four levels), whatever the
+// input: the values it does not decode are skipped by the lexer's loop.
 
-// decodeEvent decodes data, the data object of an event of a known type,
-// into a new event. The error is json's for an int that overflows on a
-// 32-bit platform (risk scores), which ParseEvent reports as encoding/json
-// did.
-func decodeEvent(eventType string, data []byte) (Event, error) {
-	d := decoder{data: data, src: string(data)}
-	var ev Event
-	switch eventType {
-	case TypeUserCreated:
-		e := new(UserCreated)
-		d.user(&e.Data, data, 0)
-		ev = e
-	case TypeUserUpdated:
-		e := new(UserUpdated)
-		d.user(&e.Data, data, 0)
-		ev = e
-	case TypeUserDeleted:
-		e := new(UserDeleted)
-		d.deletedUser(&e.Data, data, 0)
-		ev = e
-	case TypeTeamCreated:
-		e := new(TeamCreated)
-		d.team(&e.Data, data, 0)
-		ev = e
-	case TypeTeamUpdated:
-		e := new(TeamUpdated)
-		d.team(&e.Data, data, 0)
-		ev = e
-	case TypeTeamDeleted:
-		e := new(TeamDeleted)
-		d.strings(data, [3]string{"id"}, [3]*string{&e.Data.ID})
-		ev = e
-	case TypeTeamMembershipCreated:
-		e := new(TeamMembershipCreated)
-		d.strings(data, [3]string{"team_id", "user_id"}, [3]*string{&e.Data.TeamID, &e.Data.UserID})
-		ev = e
-	case TypeTeamMembershipDeleted:
-		e := new(TeamMembershipDeleted)
-		d.strings(data, [3]string{"team_id", "user_id"}, [3]*string{&e.Data.TeamID, &e.Data.UserID})
-		ev = e
-	case TypeTeamPermissionCreated:
-		e := new(TeamPermissionCreated)
-		d.strings(data, [3]string{"id", "user_id", "team_id"}, [3]*string{&e.Data.ID, &e.Data.UserID, &e.Data.TeamID})
-		ev = e
-	case TypeTeamPermissionDeleted:
-		e := new(TeamPermissionDeleted)
-		d.strings(data, [3]string{"id", "user_id", "team_id"}, [3]*string{&e.Data.ID, &e.Data.UserID, &e.Data.TeamID})
-		ev = e
-	case TypeProjectPermissionCreated:
-		e := new(ProjectPermissionCreated)
-		d.strings(data, [3]string{"id", "user_id"}, [3]*string{&e.Data.ID, &e.Data.UserID})
-		ev = e
-	case TypeProjectPermissionDeleted:
-		e := new(ProjectPermissionDeleted)
-		d.strings(data, [3]string{"id", "user_id"}, [3]*string{&e.Data.ID, &e.Data.UserID})
-		ev = e
-	case TypeStackTest:
-		e := new(TestEvent)
-		d.strings(data, [3]string{"message", "endpointUrl"}, [3]*string{&e.Data.Message, &e.Data.EndpointURL})
-		ev = e
-	default:
-		return nil, nil
+// decoder holds what one reading shares: the body, how deep the value being
+// read is, the departures from the schema of the data object being
+// decoded, where in it the reading is (for their paths), and a block of
+// strings for the *string fields to point into.
+type decoder struct {
+	b     []byte
+	depth int // objects and arrays open around the value being read
+
+	bestEffort bool
+	first      *PayloadError // the first departure (ParseEvent's error)
+	departures departureList // with bestEffort: every departure
+	identity   bool          // data.id, data.team_id or data.user_id departs
+	intErr     string        // json's error for an int out of range (32-bit platforms)
+
+	path [4]pathStep // below data
+	np   int
+
+	data []byte // the data object of the body
+	strs []string
+}
+
+// A pathStep is a key, or with index >= 0, an element of an array.
+type pathStep struct {
+	key   string
+	index int
+}
+
+// parse reads payload whole and returns its event: a typed event for a
+// known type (its departures, if any, in d), an *UnknownEvent, or Svix's
+// ping. err is a *PayloadError when the body is not JSON, or has no usable
+// envelope: an object with a string "type" and an object "data".
+//
+// Stack sends "type" before "data", and the data object is then decoded as
+// it is read. When "data" comes first, or a later "type" changes the event
+// type, the last data object is read again once its type is known.
+func (d *decoder) parse(payload []byte) (Event, error) {
+	d.b = payload
+	b := payload
+	i := skipSpace(b, 0)
+	if i < len(b) && b[i] != '{' {
+		if !validJSON(b) {
+			return nil, payloadError("", "not valid JSON")
+		}
+		return nil, payloadError("", "expected object, got "+kindOf(b[i]))
 	}
-	if d.err != "" {
-		return ev, payloadError("data", d.err)
+	if i >= len(b) {
+		return nil, payloadError("", "not valid JSON")
+	}
+	var typ, data, success []byte // the raw values of the last members of those names
+	typEscaped := false
+	var ev Event // the event decoded from the data object at evAt
+	evAt, evType := -1, ""
+	d.depth = 1
+	for i, first := i+1, true; ; first = false {
+		key, at := nextMember(b, i, first)
+		if at < 0 {
+			return nil, payloadError("", "not valid JSON")
+		}
+		if key == nil {
+			if skipSpace(b, at) != len(b) {
+				return nil, payloadError("", "not valid JSON")
+			}
+			break
+		}
+		switch envelopeSchema.lookup(key) {
+		case envelopeData:
+			if name, known := eventType(typ, typEscaped); known && b[at] == '{' {
+				d.reset()
+				ev, i = d.event(name, at)
+				evAt, evType = at, name
+			} else {
+				i = skipValue(b, at, d.depth)
+			}
+			if i >= 0 {
+				data = b[at:i]
+			}
+		case envelopeType:
+			if b[at] == '"' {
+				i, typEscaped = scanString(b, at)
+			} else {
+				i = skipValue(b, at, d.depth)
+			}
+			if i >= 0 {
+				typ = b[at:i]
+			}
+		case envelopeSuccess:
+			if i = skipValue(b, at, d.depth); i >= 0 {
+				success = b[at:i]
+			}
+		default:
+			i = skipValue(b, at, d.depth)
+		}
+		if i < 0 {
+			return nil, payloadError("", "not valid JSON")
+		}
+	}
+	switch {
+	case typ == nil && data == nil && success != nil && (success[0] == 't' || success[0] == 'f'):
+		return &SvixPing{Success: success[0] == 't'}, nil
+	case typ == nil:
+		return nil, payloadError("type", "missing")
+	case typ[0] != '"':
+		return nil, payloadError("type", "expected string, got "+kindOf(typ[0]))
+	case data == nil:
+		return nil, payloadError("data", "missing")
+	case data[0] != '{':
+		return nil, payloadError("data", "expected object, got "+kindOf(data[0]))
+	}
+	d.data = data
+	name, known := eventType(typ, typEscaped)
+	if !known {
+		return &UnknownEvent{Type: name, Data: append(json.RawMessage(nil), data...)}, nil
+	}
+	if dataAt := cap(b) - cap(data); evAt != dataAt || evType != name { // never, as Stack sends it
+		d.reset()
+		ev, _ = d.event(name, dataAt)
 	}
 	return ev, nil
 }
 
-// decoder holds what one decoding shares: the data and one string copy of
-// it, of which the keys are substrings while they are compared (one
-// allocation for all of them, dropped when the decoding ends); a block of
-// strings for the *string fields to point into; and the first error, as
-// json reports the first.
-//
-// Every string value gets its own copy, as with json.Unmarshal: a string a
-// caller keeps (a user's id, say) retains its own bytes, never the payload
-// around it, whose metadata end users write and can make large.
-type decoder struct {
-	data []byte
-	src  string
-	strs []string
-	err  string
+// The members of the envelope.
+const (
+	envelopeType = iota
+	envelopeData
+	envelopeSuccess
+)
+
+var envelopeSchema = newSchema([]field{
+	envelopeType:    {key: "type"},
+	envelopeData:    {key: "data"},
+	envelopeSuccess: {key: "success"}, // Svix's ping: {"success": true}
+})
+
+// knownTypes are the event types this package decodes.
+var knownTypes = [...]string{
+	TypeUserCreated, TypeUserUpdated, TypeUserDeleted,
+	TypeTeamCreated, TypeTeamUpdated, TypeTeamDeleted,
+	TypeTeamMembershipCreated, TypeTeamMembershipDeleted,
+	TypeTeamPermissionCreated, TypeTeamPermissionDeleted,
+	TypeProjectPermissionCreated, TypeProjectPermissionDeleted,
+	TypeStackTest,
 }
 
-// text returns the string value v, a slice of d.data, in its own memory.
-func (d *decoder) text(v []byte) string { return unquote(v) }
-
-// key returns the member key v, a slice of d.data, without copying it:
-// a substring of d.src, or unescaped.
-func (d *decoder) key(v []byte) string {
-	if !plainString(v) {
-		return unquote(v)
+// eventType returns the text of typ, a raw JSON string (or nil), and
+// whether it is a known type. A known type's text is the constant, not a
+// copy.
+func eventType(typ []byte, escaped bool) (string, bool) {
+	if len(typ) == 0 || typ[0] != '"' {
+		return "", false
 	}
-	off := cap(d.data) - cap(v) // v shares d.data's array, from this offset
-	return d.src[off+1 : off+len(v)-1]
-}
-
-// The walkers below take the data and the index of a value in it, decode
-// it, and return the index just past it, so that a nested object is read
-// once, not first measured and then read. Values they do not descend into
-// are measured with valueEnd.
-
-// memberKey reads the key of the member at b[i], b a slice of d.data
-// (false at the closing brace), and returns the index of its value. The key
-// is a substring of d.src, or unescaped: comparing it allocates nothing, on
-// any compiler.
-func (d *decoder) memberKey(b []byte, i int) (key string, value int, ok bool) {
-	if i >= len(b) || b[i] != '"' {
-		return "", i, false
-	}
-	end := stringEnd(b, i)
-	return d.key(b[i:end]), skipSpace(b, skipSpace(b, end)+1), true
-}
-
-func (d *decoder) user(u *User, b []byte, i int) int {
-	if i = openObject(b, i); i < 0 {
-		return -1
-	}
-	for {
-		key, at, ok := d.memberKey(b, i)
-		if !ok {
-			return i + 1 // past the closing brace
+	if !escaped {
+		for _, t := range knownTypes {
+			if equalKey(typ[1:len(typ)-1], t) {
+				return t, true
+			}
 		}
-		switch key { // the values decoded in place
-		case "selected_team":
-			if b[at] == 'n' {
+	}
+	name := unquote(typ, escaped)
+	for _, t := range knownTypes {
+		if name == t {
+			return t, true
+		}
+	}
+	return name, false
+}
+
+// reset forgets the departures of a data object read before.
+func (d *decoder) reset() {
+	d.first, d.departures, d.identity, d.intErr = nil, departureList{}, false, ""
+}
+
+// event decodes the data object at b[at], of a known type, into a new
+// event, and returns it and the index past the object (-1: not JSON).
+func (d *decoder) event(name string, at int) (Event, int) {
+	switch name {
+	case TypeUserCreated:
+		e := new(UserCreated)
+		return e, d.user(&e.Data, userSchema, at)
+	case TypeUserUpdated:
+		e := new(UserUpdated)
+		return e, d.user(&e.Data, userSchema, at)
+	case TypeUserDeleted:
+		e := new(UserDeleted)
+		return e, d.deletedUser(&e.Data, at)
+	case TypeTeamCreated:
+		e := new(TeamCreated)
+		return e, d.team(&e.Data, teamSchema, at)
+	case TypeTeamUpdated:
+		e := new(TeamUpdated)
+		return e, d.team(&e.Data, teamSchema, at)
+	case TypeTeamDeleted:
+		e := new(TeamDeleted)
+		return e, d.stringFields(idSchema, [3]*string{&e.Data.ID}, at)
+	case TypeTeamMembershipCreated:
+		e := new(TeamMembershipCreated)
+		return e, d.stringFields(teamMembershipSchema, [3]*string{&e.Data.TeamID, &e.Data.UserID}, at)
+	case TypeTeamMembershipDeleted:
+		e := new(TeamMembershipDeleted)
+		return e, d.stringFields(teamMembershipSchema, [3]*string{&e.Data.TeamID, &e.Data.UserID}, at)
+	case TypeTeamPermissionCreated:
+		e := new(TeamPermissionCreated)
+		return e, d.stringFields(teamPermissionSchema, [3]*string{&e.Data.ID, &e.Data.UserID, &e.Data.TeamID}, at)
+	case TypeTeamPermissionDeleted:
+		e := new(TeamPermissionDeleted)
+		return e, d.stringFields(teamPermissionSchema, [3]*string{&e.Data.ID, &e.Data.UserID, &e.Data.TeamID}, at)
+	case TypeProjectPermissionCreated:
+		e := new(ProjectPermissionCreated)
+		return e, d.stringFields(projectPermissionSchema, [3]*string{&e.Data.ID, &e.Data.UserID}, at)
+	case TypeProjectPermissionDeleted:
+		e := new(ProjectPermissionDeleted)
+		return e, d.stringFields(projectPermissionSchema, [3]*string{&e.Data.ID, &e.Data.UserID}, at)
+	case TypeStackTest:
+		e := new(TestEvent)
+		return e, d.stringFields(testEventSchema, [3]*string{&e.Data.Message, &e.Data.EndpointURL}, at)
+	}
+	return nil, skipValue(d.b, at, d.depth)
+}
+
+// members reads the members of one object of a schema: see decoder.member.
+type members struct {
+	s     *schema
+	i     int    // where the reading is: after the brace or a value; -1: not JSON
+	first bool   // no member read yet
+	seen  uint64 // bit n: s.fields[n] was present
+	n     int    // the field of the member just read,
+	f     *field // its description,
+	at    int    // and the index of its value
+}
+
+// object starts reading the object at b[at] (an opening brace).
+func (d *decoder) object(s *schema, at int) members {
+	d.depth++
+	return members{s: s, i: at + 1, first: true}
+}
+
+// member reads up to the next member of a field of m.s, skipping the
+// others, and returns true; the caller reads its value and sets m.i past
+// it. At the object's end it reports the required fields that were not
+// there, sets m.i past the closing brace, and returns false; on bytes that
+// are not JSON, it sets m.i to -1 and returns false.
+func (d *decoder) member(m *members) bool {
+	for m.i >= 0 {
+		key, at := nextMember(d.b, m.i, m.first)
+		m.first = false
+		if key == nil {
+			m.i = at
+			if at >= 0 {
+				d.depth--
+				d.missing(m.s, m.seen)
+			}
+			return false
+		}
+		n := m.s.lookup(key)
+		if n < 0 { // unknown keys are allowed, and ignored
+			m.i = skipValue(d.b, at, d.depth)
+			continue
+		}
+		m.seen |= 1 << n
+		m.n, m.f, m.at = n, &m.s.fields[n], at
+		return true
+	}
+	return false
+}
+
+// The walkers below decode an object of their schema at b[at] and return
+// the index just past it, or -1 where the bytes are not JSON. Those called
+// for a member (f) read a value of any kind there, and report a departure
+// where it is not an object.
+
+func (d *decoder) user(u *User, s *schema, at int) int {
+	m := d.object(s, at)
+	for d.member(&m) {
+		f, at := m.f, m.at
+		switch m.n {
+		case userID:
+			m.i = d.str(&u.ID, f, at)
+		case userPrimaryEmail:
+			m.i = d.strPtr(&u.PrimaryEmail, f, at)
+		case userPrimaryEmailVerified:
+			m.i = d.boolean(&u.PrimaryEmailVerified, f, at)
+		case userPrimaryEmailAuthEnabled:
+			m.i = d.boolean(&u.PrimaryEmailAuthEnabled, f, at)
+		case userDisplayName:
+			m.i = d.strPtr(&u.DisplayName, f, at)
+		case userSelectedTeam:
+			switch d.b[at] {
+			case 'n':
 				u.SelectedTeam = nil
-				break
+				m.i = d.other(f, at)
+			case '{':
+				if u.SelectedTeam == nil {
+					u.SelectedTeam = new(Team)
+				}
+				d.push(f.key, -1)
+				m.i = d.team(u.SelectedTeam, f.object, at)
+				d.pop()
+			default:
+				if u.SelectedTeam == nil { // json allocates first, whatever the value's kind
+					u.SelectedTeam = new(Team)
+				}
+				m.i = d.other(f, at)
 			}
-			if u.SelectedTeam == nil { // json allocates first, whatever the value's kind
-				u.SelectedTeam = new(Team)
-			}
-			i = afterValue(b, d.team(u.SelectedTeam, b, at))
-			continue
-		case "risk_scores":
-			i = afterValue(b, d.riskScores(&u.RiskScores, b, at))
-			continue
-		case "oauth_providers":
-			i = afterValue(b, d.oauthProviders(&u.OAuthProviders, b, at))
-			continue
-		}
-		v, end := valueAt(b, at)
-		i = afterValue(b, end)
-		switch key {
-		case "id":
-			d.setString(&u.ID, v)
-		case "primary_email":
-			d.setStringPtr(&u.PrimaryEmail, v)
-		case "primary_email_verified":
-			setBool(&u.PrimaryEmailVerified, v)
-		case "primary_email_auth_enabled":
-			setBool(&u.PrimaryEmailAuthEnabled, v)
-		case "display_name":
-			d.setStringPtr(&u.DisplayName, v)
-		case "selected_team":
-			u.SelectedTeam = nil // null (other values are decoded above)
-		case "selected_team_id":
-			d.setStringPtr(&u.SelectedTeamID, v)
-		case "profile_image_url":
-			d.setStringPtr(&u.ProfileImageURL, v)
-		case "signed_up_at_millis":
-			setInt64(&u.SignedUpAtMillis, v)
-		case "has_password":
-			setBool(&u.HasPassword, v)
-		case "otp_auth_enabled":
-			setBool(&u.OTPAuthEnabled, v)
-		case "passkey_auth_enabled":
-			setBool(&u.PasskeyAuthEnabled, v)
-		case "client_metadata":
-			setRaw(&u.ClientMetadata, v)
-		case "client_read_only_metadata":
-			setRaw(&u.ClientReadOnlyMetadata, v)
-		case "server_metadata":
-			setRaw(&u.ServerMetadata, v)
-		case "last_active_at_millis":
-			setInt64(&u.LastActiveAtMillis, v)
-		case "is_anonymous":
-			setBool(&u.IsAnonymous, v)
-		case "is_restricted":
-			setBool(&u.IsRestricted, v)
-		case "restricted_reason":
-			if v[0] == 'n' {
+		case userSelectedTeamID:
+			m.i = d.strPtr(&u.SelectedTeamID, f, at)
+		case userProfileImageURL:
+			m.i = d.strPtr(&u.ProfileImageURL, f, at)
+		case userSignedUpAtMillis:
+			m.i = d.int64(&u.SignedUpAtMillis, f, at)
+		case userHasPassword:
+			m.i = d.boolean(&u.HasPassword, f, at)
+		case userOTPAuthEnabled:
+			m.i = d.boolean(&u.OTPAuthEnabled, f, at)
+		case userPasskeyAuthEnabled:
+			m.i = d.boolean(&u.PasskeyAuthEnabled, f, at)
+		case userClientMetadata:
+			m.i = d.raw(&u.ClientMetadata, f, at)
+		case userClientReadOnlyMetadata:
+			m.i = d.raw(&u.ClientReadOnlyMetadata, f, at)
+		case userServerMetadata:
+			m.i = d.raw(&u.ServerMetadata, f, at)
+		case userLastActiveAtMillis:
+			m.i = d.int64(&u.LastActiveAtMillis, f, at)
+		case userIsAnonymous:
+			m.i = d.boolean(&u.IsAnonymous, f, at)
+		case userIsRestricted:
+			m.i = d.boolean(&u.IsRestricted, f, at)
+		case userRestrictedReason:
+			switch d.b[at] {
+			case 'n':
 				u.RestrictedReason = nil
-				break
+				m.i = d.other(f, at)
+			case '{':
+				if u.RestrictedReason == nil {
+					u.RestrictedReason = new(RestrictedReason)
+				}
+				d.push(f.key, -1)
+				m.i = d.stringFields(f.object, [3]*string{&u.RestrictedReason.Type}, at)
+				d.pop()
+			default:
+				if u.RestrictedReason == nil {
+					u.RestrictedReason = new(RestrictedReason)
+				}
+				m.i = d.other(f, at)
 			}
-			if u.RestrictedReason == nil {
-				u.RestrictedReason = new(RestrictedReason)
-			}
-			d.strings(v, [3]string{"type"}, [3]*string{&u.RestrictedReason.Type})
-		case "restricted_by_admin":
-			setBool(&u.RestrictedByAdmin, v)
-		case "restricted_by_admin_reason":
-			d.setStringPtr(&u.RestrictedByAdminReason, v)
-		case "restricted_by_admin_private_details":
-			d.setStringPtr(&u.RestrictedByAdminPrivateDetails, v)
-		case "country_code":
-			d.setStringPtr(&u.CountryCode, v)
-		case "auth_with_email":
-			setBool(&u.AuthWithEmail, v)
-		case "requires_totp_mfa":
-			setBool(&u.RequiresTOTPMFA, v)
+		case userRestrictedByAdmin:
+			m.i = d.boolean(&u.RestrictedByAdmin, f, at)
+		case userRestrictedByAdminReason:
+			m.i = d.strPtr(&u.RestrictedByAdminReason, f, at)
+		case userRestrictedByAdminPrivateDetails:
+			m.i = d.strPtr(&u.RestrictedByAdminPrivateDetails, f, at)
+		case userCountryCode:
+			m.i = d.strPtr(&u.CountryCode, f, at)
+		case userRiskScores:
+			m.i = d.riskScores(&u.RiskScores, f, at)
+		case userOAuthProviders:
+			m.i = d.oauthProviders(&u.OAuthProviders, f, at)
+		case userAuthWithEmail:
+			m.i = d.boolean(&u.AuthWithEmail, f, at)
+		case userRequiresTOTPMFA:
+			m.i = d.boolean(&u.RequiresTOTPMFA, f, at)
+		default:
+			m.i = skipValue(d.b, at, d.depth)
 		}
 	}
+	return m.i
 }
 
-// team decodes the value at b[i] into t if it is an object, and returns the
-// index past it.
-func (d *decoder) team(t *Team, b []byte, i int) int {
-	start := i
-	if i = openObject(b, i); i < 0 {
-		return valueEnd(b, start)
-	}
-	for {
-		key, at, ok := d.memberKey(b, i)
-		if !ok {
-			return i + 1 // past the closing brace
-		}
-		v, end := valueAt(b, at)
-		i = afterValue(b, end)
-		switch key {
-		case "id":
-			d.setString(&t.ID, v)
-		case "display_name":
-			d.setString(&t.DisplayName, v)
-		case "profile_image_url":
-			d.setStringPtr(&t.ProfileImageURL, v)
-		case "created_at_millis":
-			setInt64(&t.CreatedAtMillis, v)
-		case "client_metadata":
-			setRaw(&t.ClientMetadata, v)
-		case "client_read_only_metadata":
-			setRaw(&t.ClientReadOnlyMetadata, v)
-		case "server_metadata":
-			setRaw(&t.ServerMetadata, v)
+func (d *decoder) team(t *Team, s *schema, at int) int {
+	m := d.object(s, at)
+	for d.member(&m) {
+		f, at := m.f, m.at
+		switch m.n {
+		case teamID:
+			m.i = d.str(&t.ID, f, at)
+		case teamDisplayName:
+			m.i = d.str(&t.DisplayName, f, at)
+		case teamProfileImageURL:
+			m.i = d.strPtr(&t.ProfileImageURL, f, at)
+		case teamCreatedAtMillis:
+			m.i = d.int64(&t.CreatedAtMillis, f, at)
+		case teamClientMetadata:
+			m.i = d.raw(&t.ClientMetadata, f, at)
+		case teamClientReadOnlyMetadata:
+			m.i = d.raw(&t.ClientReadOnlyMetadata, f, at)
+		case teamServerMetadata:
+			m.i = d.raw(&t.ServerMetadata, f, at)
+		default:
+			m.i = skipValue(d.b, at, d.depth)
 		}
 	}
+	return m.i
 }
 
-func (d *decoder) riskScores(r *RiskScores, b []byte, i int) int {
-	start := i
-	if i = openObject(b, i); i < 0 {
-		return valueEnd(b, start)
+func (d *decoder) riskScores(r *RiskScores, f *field, at int) int {
+	if d.b[at] != '{' {
+		return d.other(f, at)
 	}
-	for {
-		key, at, ok := d.memberKey(b, i)
-		if !ok {
-			return i + 1 // past the closing brace
-		}
-		v, end := valueAt(b, at)
-		i = afterValue(b, end)
-		if key != "sign_up" || v[0] != '{' {
+	d.push(f.key, -1)
+	defer d.pop()
+	m := d.object(f.object, at)
+	for d.member(&m) { // sign_up, the one field
+		if d.b[m.at] != '{' {
+			m.i = d.other(m.f, m.at)
 			continue
 		}
-		for j := openObject(v, 0); ; {
-			k, vat, more := d.memberKey(v, j)
-			if !more {
-				break
-			}
-			w, wend := valueAt(v, vat)
-			j = afterValue(v, wend)
-			switch k {
-			case "bot":
-				d.setInt(&r.SignUp.Bot, w, "bot")
-			case "free_trial_abuse":
-				d.setInt(&r.SignUp.FreeTrialAbuse, w, "free_trial_abuse")
+		d.push(m.f.key, -1)
+		n := d.object(m.f.object, m.at)
+		for d.member(&n) {
+			switch n.n {
+			case signUpBot:
+				n.i = d.int(&r.SignUp.Bot, n.f, n.at)
+			case signUpFreeTrialAbuse:
+				n.i = d.int(&r.SignUp.FreeTrialAbuse, n.f, n.at)
+			default:
+				n.i = skipValue(d.b, n.at, d.depth)
 			}
 		}
+		d.pop()
+		m.i = n.i
 	}
+	return m.i
 }
 
 // grow makes s long enough to hold element n, as json does for an array
@@ -324,108 +479,155 @@ func truncate[E any](s []E, n int) []E {
 
 // oauthProviders decodes an array into *s as json does: element n goes
 // into the existing (*s)[n] when there is one (grow), the slice ends with
-// the last element, and [] gives an empty, non-nil slice.
-func (d *decoder) oauthProviders(s *[]OAuthProvider, b []byte, i int) int {
-	switch b[i] {
+// the last element, [] gives an empty, non-nil slice, and null nil.
+func (d *decoder) oauthProviders(s *[]OAuthProvider, f *field, at int) int {
+	switch d.b[at] {
 	case 'n':
 		*s = nil
-		return i + 4
+		return d.other(f, at)
 	case '[':
 	default:
-		return valueEnd(b, i)
+		return d.other(f, at)
 	}
-	n := 0
-	for i = skipSpace(b, i+1); i < len(b) && b[i] != ']'; n++ {
-		v, end := valueAt(b, i)
-		i = afterValue(b, end)
+	d.push(f.key, -1)
+	defer d.pop()
+	d.depth++
+	i, n := at+1, 0
+	for first := true; ; first = false {
+		at, more := nextElement(d.b, i, first)
+		if !more {
+			d.depth--
+			*s = truncate(*s, n)
+			return at
+		}
 		*s = grow(*s, n)
+		if d.b[at] != '{' {
+			if i = d.element(n, at); i < 0 {
+				return -1
+			}
+			n++
+			continue
+		}
 		p := &(*s)[n]
-		for j := openObject(v, 0); j >= 0; {
-			k, vat, more := d.memberKey(v, j)
-			if !more {
-				break
-			}
-			w, wend := valueAt(v, vat)
-			j = afterValue(v, wend)
-			switch k {
-			case "id":
-				d.setString(&p.ID, w)
-			case "account_id":
-				d.setString(&p.AccountID, w)
-			case "email":
-				d.setStringPtr(&p.Email, w)
+		d.push("", n)
+		m := d.object(f.object, at)
+		for d.member(&m) {
+			switch m.n {
+			case oauthID:
+				m.i = d.str(&p.ID, m.f, m.at)
+			case oauthAccountID:
+				m.i = d.str(&p.AccountID, m.f, m.at)
+			case oauthEmail:
+				m.i = d.strPtr(&p.Email, m.f, m.at)
+			default:
+				m.i = skipValue(d.b, m.at, d.depth)
 			}
 		}
-	}
-	*s = truncate(*s, n)
-	return i + 1
-}
-
-func (d *decoder) deletedUser(u *DeletedUser, b []byte, i int) int {
-	if i = openObject(b, i); i < 0 {
-		return -1
-	}
-	for {
-		key, at, ok := d.memberKey(b, i)
-		if !ok {
-			return i + 1 // past the closing brace
+		d.pop()
+		if i = m.i; i < 0 {
+			return -1
 		}
-		v, end := valueAt(b, at)
-		i = afterValue(b, end)
-		switch key {
-		case "id":
-			d.setString(&u.ID, v)
-		case "teams":
-			switch v[0] {
-			case 'n':
-				u.Teams = nil
-			case '[':
-				n := 0
-				for j := skipSpace(v, 1); j < len(v) && v[j] != ']'; n++ {
-					w, wend := valueAt(v, j)
-					j = afterValue(v, wend)
-					u.Teams = grow(u.Teams, n)
-					d.strings(w, [3]string{"id"}, [3]*string{&u.Teams[n].ID})
-				}
-				u.Teams = truncate(u.Teams, n)
-			}
-		}
+		n++
 	}
 }
 
-// strings decodes the string members of obj named in keys into the fields
-// at the same index of dsts (unused places nil). It does nothing if obj is
-// not an object.
-func (d *decoder) strings(obj []byte, keys [3]string, dsts [3]*string) {
-	for i := openObject(obj, 0); i >= 0; {
-		key, at, ok := d.memberKey(obj, i)
-		if !ok {
-			return
+// element reads the element n of an array of objects, at b[at], that is
+// not an object (a departure), and returns the index past it (-1: not
+// JSON).
+func (d *decoder) element(n, at int) int {
+	end := skipValue(d.b, at, d.depth)
+	if end >= 0 && d.wants("") {
+		d.push("", n)
+		d.record("", "expected object, got "+kindOf(d.b[at]))
+		d.pop()
+	}
+	return end
+}
+
+func (d *decoder) deletedUser(u *DeletedUser, at int) int {
+	m := d.object(deletedUserSchema, at)
+	for d.member(&m) {
+		switch f, at := m.f, m.at; m.n {
+		case deletedUserID:
+			m.i = d.str(&u.ID, f, at)
+		case deletedUserTeams:
+			m.i = d.teamRefs(&u.Teams, f, at)
+		default:
+			m.i = skipValue(d.b, at, d.depth)
 		}
-		v, end := valueAt(obj, at)
-		i = afterValue(obj, end)
-		for f, k := range keys {
-			if dsts[f] != nil && key == k {
-				d.setString(dsts[f], v)
-			}
+	}
+	return m.i
+}
+
+// teamRefs decodes user.deleted's teams as oauthProviders does its array.
+func (d *decoder) teamRefs(s *[]DeletedUserTeam, f *field, at int) int {
+	switch d.b[at] {
+	case 'n':
+		*s = nil
+		return d.other(f, at)
+	case '[':
+	default:
+		return d.other(f, at)
+	}
+	d.push(f.key, -1)
+	defer d.pop()
+	d.depth++
+	i, n := at+1, 0
+	for first := true; ; first = false {
+		at, more := nextElement(d.b, i, first)
+		if !more {
+			d.depth--
+			*s = truncate(*s, n)
+			return at
 		}
+		*s = grow(*s, n)
+		if d.b[at] != '{' {
+			i = d.element(n, at)
+		} else {
+			d.push("", n)
+			i = d.stringFields(f.object, [3]*string{&(*s)[n].ID}, at)
+			d.pop()
+		}
+		if i < 0 {
+			return -1
+		}
+		n++
 	}
 }
 
-func (d *decoder) setString(dst *string, v []byte) {
-	if v[0] == '"' {
-		*dst = d.text(v)
+// stringFields decodes the object at b[at], whose fields in s are all
+// strings, into the field at the same index in dsts.
+func (d *decoder) stringFields(s *schema, dsts [3]*string, at int) int {
+	m := d.object(s, at)
+	for d.member(&m) {
+		m.i = d.str(dsts[m.n], m.f, m.at)
 	}
+	return m.i
 }
 
-// setStringPtr sets a *string field: null sets nil; any other value
-// allocates the string first, as json does, then decodes into it if it is a
-// string (another kind leaves it ""). The strings pointed to are taken from
-// a block, eight at a time.
-func (d *decoder) setStringPtr(dst **string, v []byte) {
-	if v[0] == 'n' {
+// The setters below read the value at b[at] for the field f and return the
+// index just past it (-1: not JSON). A value of f's kind is decoded into
+// the field; null or another kind is left to other.
+
+func (d *decoder) str(dst *string, f *field, at int) int {
+	if d.b[at] != '"' {
+		return d.other(f, at)
+	}
+	end, escaped := scanString(d.b, at)
+	if end >= 0 {
+		*dst = unquote(d.b[at:end], escaped)
+	}
+	return end
+}
+
+// strPtr sets a *string field: null sets nil; any other value allocates the
+// string first, as json does, then decodes into it if it is a string
+// (another kind leaves it ""). The strings pointed to are taken from a
+// block, eight at a time.
+func (d *decoder) strPtr(dst **string, f *field, at int) int {
+	if d.b[at] == 'n' {
 		*dst = nil
-		return
+		return d.other(f, at)
 	}
 	if *dst == nil {
 		if len(d.strs) == cap(d.strs) {
@@ -434,46 +636,145 @@ func (d *decoder) setStringPtr(dst **string, v []byte) {
 		d.strs = d.strs[:len(d.strs)+1]
 		*dst = &d.strs[len(d.strs)-1]
 	}
-	d.setString(*dst, v)
+	return d.str(*dst, f, at)
 }
 
-func setBool(dst *bool, v []byte) {
-	switch v[0] {
+func (d *decoder) boolean(dst *bool, f *field, at int) int {
+	switch d.b[at] {
 	case 't':
 		*dst = true
+		return literalAt(d.b, at, "true")
 	case 'f':
 		*dst = false
+		return literalAt(d.b, at, "false")
 	}
+	return d.other(f, at)
 }
 
-func setInt64(dst *int64, v []byte) {
-	if v[0] == '-' || (v[0] >= '0' && v[0] <= '9') {
-		if n, err := strconv.ParseInt(string(v), 10, 64); err == nil {
-			*dst = n
+func (d *decoder) int64(dst *int64, f *field, at int) int {
+	n, ok, end := d.integer(f, at)
+	if ok {
+		*dst = n
+	}
+	return end
+}
+
+// int sets an int field; on a 32-bit platform a value over its range is the
+// error json gives (risk scores are the only int fields).
+func (d *decoder) int(dst *int, f *field, at int) int {
+	n, ok, end := d.integer(f, at)
+	switch {
+	case !ok:
+	case int64(int(n)) != n:
+		if d.intErr == "" {
+			d.intErr = "json: cannot unmarshal number " + string(d.b[at:end]) + " into Go struct field SignUpRiskScores.risk_scores.sign_up." + f.key + " of type int"
+		}
+	default:
+		*dst = int(n)
+	}
+	return end
+}
+
+// integer reads an integer for f: ok is false for another kind, or for a
+// number that is not an int64 (a departure).
+func (d *decoder) integer(f *field, at int) (n int64, ok bool, end int) {
+	if c := d.b[at]; c != '-' && (c < '0' || c > '9') {
+		return 0, false, d.other(f, at)
+	}
+	if end = numberAt(d.b, at); end < 0 {
+		return 0, false, -1
+	}
+	if n, ok = parseInt64(d.b[at:end]); !ok {
+		d.notInteger(f, d.b[at:end])
+	}
+	return n, ok, end
+}
+
+// raw keeps the raw bytes of any value, as json.RawMessage does.
+func (d *decoder) raw(dst *json.RawMessage, f *field, at int) int {
+	end := skipValue(d.b, at, d.depth)
+	if end < 0 {
+		return -1
+	}
+	if d.b[at] == 'n' && !f.nullable && d.wants(f.key) {
+		d.record(f.key, "expected "+f.kind.String()+", got null")
+	}
+	*dst = append((*dst)[:0], d.b[at:end]...)
+	return end
+}
+
+// other reads a value that is not of f's kind, leaving the field as it is:
+// null departs unless f is nullable; another kind departs.
+func (d *decoder) other(f *field, at int) int {
+	end := skipValue(d.b, at, d.depth)
+	if end < 0 {
+		return -1
+	}
+	if got := kindOf(d.b[at]); (got != "null" || !f.nullable) && d.wants(f.key) {
+		d.record(f.key, "expected "+f.kind.String()+", got "+got)
+	}
+	return end
+}
+
+// notInteger reports a number that is not an int64.
+func (d *decoder) notInteger(f *field, v []byte) {
+	if !d.wants(f.key) {
+		return
+	}
+	if len(v) > 40 { // a number can be a megabyte long
+		v = append(v[:40:40], "..."...)
+	}
+	d.record(f.key, "expected integer, got "+string(v))
+}
+
+// missing reports the required fields of s that an object lacked.
+func (d *decoder) missing(s *schema, seen uint64) {
+	for n := range s.fields {
+		if f := &s.fields[n]; f.required && seen&(1<<n) == 0 && d.wants(f.key) {
+			d.record(f.key, "missing")
 		}
 	}
 }
 
-// setInt sets an int field; on a 32-bit platform a value over its range is
-// the error json gives (risk scores are the only int fields).
-func (d *decoder) setInt(dst *int, v []byte, key string) {
-	if v[0] != '-' && (v[0] < '0' || v[0] > '9') {
-		return
+// wants is called once for each departure, at key of the object being
+// read ("" for the element being read), and reports whether to record it:
+// ParseEvent records the first, ParseEventBestEffort the first
+// MaxDepartures and counts the others. It notes a departure of a key that
+// identifies the object.
+func (d *decoder) wants(key string) bool {
+	if d.np == 0 && (key == "id" || key == "team_id" || key == "user_id") {
+		d.identity = true
 	}
-	n, err := strconv.ParseInt(string(v), 10, 64)
-	if err != nil {
-		return
+	if !d.bestEffort {
+		return d.first == nil
 	}
-	if int64(int(n)) != n {
-		if d.err == "" {
-			d.err = "json: cannot unmarshal number " + string(v) + " into Go struct field SignUpRiskScores.risk_scores.sign_up." + key + " of type int"
-		}
-		return
-	}
-	*dst = int(n)
+	return !d.departures.full()
 }
 
-// setRaw keeps the raw bytes of any value, as json.RawMessage does.
-func setRaw(dst *json.RawMessage, v []byte) {
-	*dst = append((*dst)[:0], v...)
+// record records a departure at key ("" for the element being read).
+func (d *decoder) record(key, problem string) {
+	path := "data"
+	for _, s := range d.path[:d.np] {
+		if s.index >= 0 {
+			path += "[" + strconv.Itoa(s.index) + "]"
+		} else {
+			path += "." + s.key
+		}
+	}
+	if key != "" {
+		path += "." + key
+	}
+	e := &PayloadError{Path: path, Problem: problem}
+	if !d.bestEffort {
+		d.first = e
+		return
+	}
+	d.departures.list = append(d.departures.list, e)
 }
+
+func (d *decoder) push(key string, index int) {
+	d.path[d.np] = pathStep{key, index}
+	d.np++
+}
+
+func (d *decoder) pop() { d.np-- }

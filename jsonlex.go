@@ -1,115 +1,98 @@
 package stackwebhook
 
 import (
-	"bytes"
+	"encoding/binary"
 	"unicode/utf16"
 	"unicode/utf8"
 )
 
-// The JSON lexer every layer of decoding builds on (jsonvalid.go, schema.go,
-// decode.go): white space, the extent of a value, of a string, of a number,
-// of a literal, an object's members, the kind of a value, and the text of a
-// string. The functions take the bytes and an index and return an index; none
-// allocates but unquote and keyText (for escaped strings), and none recurses,
-// so no nesting depth can exhaust the stack. Those whose names end in At
-// check as they go (for input not yet known valid); the others read input
-// that validJSON has already accepted.
+// The JSON lexer that decoding (decode.go) builds on, the only code that
+// reads JSON syntax: white space, strings, numbers, literals, an object's
+// members and an array's elements, and the skipping of a whole value. Every
+// function takes the bytes and the index of what it reads, checks the
+// syntax as it goes (RFC 8259, as encoding/json's Valid decides it), and
+// returns the index just past what it read, or -1 where the bytes are not
+// JSON. None allocates (but unquote, for the text it returns) and none
+// recurses, so that no nesting depth can exhaust the stack.
+
+// maxNesting is encoding/json's limit: at most this many objects and arrays
+// open at once.
+const maxNesting = 10000
 
 // skipSpace returns the index of the first byte at or after i that is not
 // JSON white space.
 func skipSpace(b []byte, i int) int {
-	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\n' || b[i] == '\t' || b[i] == '\r') {
 		i++
 	}
 	return i
 }
 
-// valueEnd returns the index just past the JSON value that starts at b[i].
-func valueEnd(b []byte, i int) int {
-	switch b[i] {
-	case '"':
-		return stringEnd(b, i)
-	case '{', '[':
-		depth := 0
-		for ; i < len(b); i++ {
-			switch b[i] {
-			case '"':
-				i = stringEnd(b, i) - 1
-			case '{', '[':
-				depth++
-			case '}', ']':
-				if depth--; depth == 0 {
-					return i + 1
-				}
-			}
-		}
-		return len(b)
-	default: // a number, true, false or null
-		for i < len(b) && b[i] != ',' && b[i] != '}' && b[i] != ']' && b[i] != ' ' &&
-			b[i] != '\t' && b[i] != '\n' && b[i] != '\r' {
-			i++
-		}
-		return i
-	}
+// Eight bytes at a time: ones has 1 in every byte, highs the top bit of
+// every byte.
+const (
+	ones  = 0x0101010101010101
+	highs = 0x8080808080808080
+)
+
+// special reports, in the top bit of each byte, which of the eight bytes of
+// x a string cannot simply skip: a quote, a backslash, a control character
+// or a byte of a multi-byte UTF-8 sequence. (A borrow can mark a byte above
+// a marked one, never a word that holds none.)
+func special(x uint64) uint64 {
+	q := x ^ (ones * '"')
+	s := x ^ (ones * '\\')
+	return ((q - ones) &^ q | (s - ones) &^ s | (x - ones*0x20) | x) & highs
 }
 
-// stringEnd returns the index just past the string that starts at b[i]:
-// the first quote after it that an even number of backslashes precedes.
-func stringEnd(b []byte, i int) int {
-	start := i + 1
-	for i = start; ; {
-		j := bytes.IndexByte(b[i:], '"')
-		if j < 0 {
-			return len(b)
+// scanString reads the string that starts at b[i] (a quote) and returns the
+// index just past its closing quote, and whether its text differs from its
+// bytes or may: it holds an escape or a byte outside ASCII. It skips eight
+// plain bytes at a time.
+func scanString(b []byte, i int) (end int, escaped bool) {
+	i++
+	for {
+		for i+8 <= len(b) && special(binary.LittleEndian.Uint64(b[i:])) == 0 {
+			i += 8
 		}
-		q := i + j
-		n := 0
-		for p := q - 1; p >= start && b[p] == '\\'; p-- {
-			n++
+		if i >= len(b) {
+			return -1, false
 		}
-		if n%2 == 0 {
-			return q + 1
-		}
-		i = q + 1
-	}
-}
-
-// stringAt returns the index just past the valid string at b[i], or -1.
-func stringAt(b []byte, i int) int {
-	for i++; i < len(b); i++ {
 		switch c := b[i]; {
 		case c == '"':
-			return i + 1
-		case c < 0x20:
-			return -1
+			return i + 1, escaped
 		case c == '\\':
-			i++
-			if i >= len(b) {
-				return -1
+			escaped = true
+			if i++; i >= len(b) {
+				return -1, false
 			}
 			switch b[i] {
 			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
 			case 'u':
 				if i+4 >= len(b) {
-					return -1
+					return -1, false
 				}
 				for _, h := range b[i+1 : i+5] {
 					if !(h >= '0' && h <= '9' || h >= 'a' && h <= 'f' || h >= 'A' && h <= 'F') {
-						return -1
+						return -1, false
 					}
 				}
 				i += 4
 			default:
-				return -1
+				return -1, false
 			}
+		case c < 0x20:
+			return -1, false
+		case c >= utf8.RuneSelf:
+			escaped = true
 		}
+		i++
 	}
-	return -1
 }
 
-// numberAt returns the index just past the valid number at b[i], or -1.
+// numberAt returns the index just past the number at b[i], or -1.
 func numberAt(b []byte, i int) int {
-	if b[i] == '-' {
+	if i < len(b) && b[i] == '-' {
 		i++
 	}
 	switch {
@@ -149,50 +132,165 @@ func literalAt(b []byte, i int, word string) int {
 	return i + len(word)
 }
 
-// objectKey reads a member's key and colon at b[i] and returns the index of
-// its value, or -1.
-func objectKey(b []byte, i int) int {
-	if i >= len(b) || b[i] != '"' {
-		return -1
+// scalarAt returns the index just past the string, number or literal at
+// b[i], or -1 (also for an object or array).
+func scalarAt(b []byte, i int) int {
+	switch c := b[i]; {
+	case c == '"':
+		end, _ := scanString(b, i)
+		return end
+	case c == '-' || c >= '0' && c <= '9':
+		return numberAt(b, i)
+	case c == 't':
+		return literalAt(b, i, "true")
+	case c == 'f':
+		return literalAt(b, i, "false")
+	case c == 'n':
+		return literalAt(b, i, "null")
 	}
-	if i = stringAt(b, i); i < 0 {
-		return -1
-	}
-	i = skipSpace(b, i)
-	if i >= len(b) || b[i] != ':' {
-		return -1
-	}
-	return skipSpace(b, i+1)
+	return -1
 }
 
-// openObject returns the index of the first member of the object at b[i]
-// (or of its closing brace), or -1 if the value is not an object.
-func openObject(b []byte, i int) int {
-	if b[i] != '{' {
-		return -1
+// nextMember reads what follows, at b[i], the opening brace of an object
+// (first) or the value of one of its members: the next member's key (the
+// raw string, with its quotes), its colon, and the index of its value; or,
+// at the closing brace, a nil key and the index past the brace. at is -1
+// where the bytes are not JSON.
+func nextMember(b []byte, i int, first bool) (key []byte, at int) {
+	if i = skipSpace(b, i); i >= len(b) {
+		return nil, -1
 	}
-	return skipSpace(b, i+1)
-}
-
-// afterValue returns the index of the next member or element after a value
-// that ended at end, past the comma.
-func afterValue(b []byte, end int) int {
-	i := skipSpace(b, end)
-	if i < len(b) && b[i] == ',' {
+	if b[i] == '}' {
+		return nil, i + 1
+	}
+	if !first {
+		if b[i] != ',' {
+			return nil, -1
+		}
 		i = skipSpace(b, i+1)
 	}
-	return i
+	if i >= len(b) || b[i] != '"' {
+		return nil, -1
+	}
+	end, _ := scanString(b, i)
+	if end < 0 {
+		return nil, -1
+	}
+	key = b[i:end]
+	if i = skipSpace(b, end); i >= len(b) || b[i] != ':' {
+		return nil, -1
+	}
+	if i = skipSpace(b, i+1); i >= len(b) {
+		return nil, -1
+	}
+	return key, i
 }
 
-// valueAt returns the value at b[i] and the index past it.
-func valueAt(b []byte, i int) ([]byte, int) {
-	end := valueEnd(b, i)
-	return b[i:end], end
+// nextElement reads what follows, at b[i], the opening bracket of an array
+// (first) or one of its elements: the index of the next element, and true;
+// or, at the closing bracket, the index past it and false. at is -1 where
+// the bytes are not JSON.
+func nextElement(b []byte, i int, first bool) (at int, more bool) {
+	if i = skipSpace(b, i); i >= len(b) {
+		return -1, false
+	}
+	if b[i] == ']' {
+		return i + 1, false
+	}
+	if !first {
+		if b[i] != ',' {
+			return -1, false
+		}
+		if i = skipSpace(b, i+1); i >= len(b) {
+			return -1, false
+		}
+	}
+	return i, true
 }
 
-// jsonKind names the kind of the raw JSON value v, as error messages say it.
-func jsonKind(v []byte) string {
-	switch v[0] {
+// skipValue reads the value at b[i], found inside depth open objects and
+// arrays, and returns the index just past it, or -1. It keeps a stack of
+// the containers it opens, a bit each (on the goroutine's stack up to 256
+// deep), instead of recursing.
+func skipValue(b []byte, i, depth int) int {
+	if i >= len(b) {
+		return -1
+	}
+	if b[i] != '{' && b[i] != '[' {
+		return scalarAt(b, i)
+	}
+	var small [4]uint64
+	objects := small[:] // bit n: the container n levels down is an object
+	n := 0              // containers open
+	for {
+		// A value starts at b[i].
+		if c := b[i]; c == '{' || c == '[' {
+			if depth+n == maxNesting {
+				return -1
+			}
+			if n/64 == len(objects) {
+				objects = append(objects, 0)
+			}
+			objects[n/64] &^= 1 << (n % 64)
+			if c == '{' {
+				objects[n/64] |= 1 << (n % 64)
+			}
+			n++
+			more := false
+			if c == '{' {
+				var key []byte
+				key, i = nextMember(b, i+1, true)
+				more = key != nil
+			} else {
+				i, more = nextElement(b, i+1, true)
+			}
+			if i < 0 {
+				return -1
+			}
+			if more {
+				continue
+			}
+			n-- // empty
+		} else if i = scalarAt(b, i); i < 0 {
+			return -1
+		}
+		// A value ended before b[i]: close the containers that end here,
+		// then go on to the next member or element.
+		for {
+			if n == 0 {
+				return i
+			}
+			more := false
+			if objects[(n-1)/64]&(1<<((n-1)%64)) != 0 {
+				var key []byte
+				key, i = nextMember(b, i, false)
+				more = key != nil
+			} else {
+				i, more = nextElement(b, i, false)
+			}
+			if i < 0 {
+				return -1
+			}
+			if more {
+				break
+			}
+			n--
+		}
+	}
+}
+
+// validJSON reports whether b is exactly one JSON value with optional white
+// space around it, as encoding/json's Valid decides (at most maxNesting
+// levels of objects and arrays, bytes of any value inside strings).
+func validJSON(b []byte) bool {
+	end := skipValue(b, skipSpace(b, 0), 0)
+	return end >= 0 && skipSpace(b, end) == len(b)
+}
+
+// kindOf names the kind of the JSON value that starts with c, as error
+// messages say it.
+func kindOf(c byte) string {
+	switch c {
 	case '"':
 		return "string"
 	case '{':
@@ -207,56 +305,52 @@ func jsonKind(v []byte) string {
 	return "number"
 }
 
-// isInt64 reports whether the JSON number v is an integer that fits in an
-// int64 (no fraction, no exponent).
-func isInt64(v []byte) bool {
-	neg := v[0] == '-'
+// parseInt64 parses the JSON number v as strconv.ParseInt does, and reports
+// whether it is an integer that fits in an int64 (no fraction, no exponent).
+func parseInt64(v []byte) (int64, bool) {
 	digits := v
-	if neg {
+	if len(v) > 0 && v[0] == '-' {
 		digits = v[1:]
 	}
 	if len(digits) == 0 || len(digits) > 19 {
-		return false
+		return 0, false
 	}
 	var n uint64
 	for _, c := range digits {
 		if c < '0' || c > '9' {
-			return false
+			return 0, false
 		}
 		n = n*10 + uint64(c-'0')
 	}
-	if neg {
-		return n <= 1<<63
+	if len(digits) == 19 && n < 1e18 { // wrapped past 2^64
+		return 0, false
 	}
-	return n <= 1<<63-1
-}
-
-// plainString reports whether the JSON string s (with its quotes) means its
-// own bytes: no escape and valid UTF-8.
-func plainString(s []byte) bool {
-	for i, c := range s {
-		if c == '\\' {
-			return false
+	if v[0] == '-' {
+		if n > 1<<63 {
+			return 0, false
 		}
-		if c >= utf8.RuneSelf { // rarely: check the rest in one go
-			return bytes.IndexByte(s[i:], '\\') < 0 && utf8.Valid(s[i:])
-		}
+		return -int64(n), true
 	}
-	return true
+	if n > 1<<63-1 {
+		return 0, false
+	}
+	return int64(n), true
 }
 
 // unquote decodes s, a valid JSON string with its quotes, as encoding/json
-// does: invalid UTF-8 and lone surrogates become U+FFFD.
-func unquote(s []byte) string {
-	if plainString(s) {
-		return string(s[1 : len(s)-1])
-	}
+// does, into a string of its own: invalid UTF-8 and lone surrogates become
+// U+FFFD. escaped is what scanString said of s: false, its bytes are its
+// text.
+func unquote(s []byte, escaped bool) string {
 	s = s[1 : len(s)-1]
+	if !escaped || plainText(s) {
+		return string(s)
+	}
 	b := make([]byte, 0, len(s)+utf8.UTFMax)
 	for r := 0; r < len(s); {
 		c := s[r]
 		switch {
-		case c == '\\' && r+1 < len(s):
+		case c == '\\':
 			r++
 			switch s[r] {
 			case 'b':
@@ -272,7 +366,7 @@ func unquote(s []byte) string {
 			case 'u':
 				rr := hex4(s[r+1:])
 				r += 4
-				if utf16.IsSurrogate(rr) && r+6 < len(s)+0 && s[r+1] == '\\' && s[r+2] == 'u' {
+				if utf16.IsSurrogate(rr) && r+6 < len(s) && s[r+1] == '\\' && s[r+2] == 'u' {
 					if dec := utf16.DecodeRune(rr, hex4(s[r+3:])); dec != utf8.RuneError {
 						rr = dec
 						r += 6
@@ -299,7 +393,18 @@ func unquote(s []byte) string {
 	return string(b)
 }
 
-// hex4 reads the four hex digits of a \u escape (valid: json.Valid passed).
+// plainText reports whether the inside of a JSON string means its own
+// bytes: no escape, and valid UTF-8.
+func plainText(s []byte) bool {
+	for _, c := range s {
+		if c == '\\' {
+			return false
+		}
+	}
+	return utf8.Valid(s)
+}
+
+// hex4 reads the four hex digits of a \u escape (scanString checked them).
 func hex4(s []byte) rune {
 	var r rune
 	for _, c := range s[:4] {
@@ -314,15 +419,6 @@ func hex4(s []byte) rune {
 		r = r<<4 | rune(c)
 	}
 	return r
-}
-
-// keyText is the text of rawKey, a JSON string with its quotes: the bytes
-// between the quotes when there is no escape, else the unescaped text.
-func keyText(rawKey []byte) []byte {
-	if plainString(rawKey) {
-		return rawKey[1 : len(rawKey)-1]
-	}
-	return []byte(unquote(rawKey))
 }
 
 // equalKey reports whether raw spells key. (A loop, not string(raw) == key:

@@ -54,33 +54,29 @@ func (wh *Webhook) VerifyEvent(payload []byte, headers Headers) (Event, error) {
 // servers do not send them) and are then left at their zero value. Unknown
 // keys are ignored, and so is a key that matches a field only in another
 // letter case (Stack's keys are exact). Any departure returns a
-// *PayloadError that matches ErrInvalidPayload and names the JSON path. Its
-// work is linear in the size of the payload, whatever its nesting.
+// *PayloadError that matches ErrInvalidPayload and names the JSON path: the
+// first in the payload's order (a nested object's before the keys missing
+// from the object around it). A body that is not JSON, as json.Valid
+// decides, is refused as such, wherever the error is. Its work is linear in
+// the size of the payload, whatever its nesting.
 //
-// It decodes without encoding/json: one pass validates the JSON and finds
-// the envelope, one checks the schema, one decodes, each reading a nested
-// object once (decode.go). The result is what json.Unmarshal gives, field
-// for field (strings unescaped alike, invalid UTF-8 replaced alike), which
-// a differential test and fuzz target check; every string value is its own
-// copy, so that a string the caller keeps never retains the payload around
-// it. It takes 0.29x to 0.56x the time of a plain json.Unmarshal into the
-// same struct (classic encoding/json, on AMD EPYC; the README compares it
-// with other decoders).
+// It decodes without encoding/json, in one pass over the bytes that checks
+// the syntax, the schema and decodes at once (decode.go). The result is
+// what json.Unmarshal gives, field for field (strings unescaped alike,
+// invalid UTF-8 replaced alike), which a differential test and fuzz target
+// check; every string value is its own copy, so that a string the caller
+// keeps never retains the payload around it. The README compares its speed
+// with other Go JSON decoders.
 func ParseEvent(payload []byte) (Event, error) {
-	eventType, data, ping, err := envelope(payload)
-	if err != nil || ping != nil {
-		return ping, err
-	}
-	s, ok := schemaFor(eventType)
-	if !ok {
-		return &UnknownEvent{Type: eventType, Data: append(json.RawMessage(nil), data...)}, nil
-	}
-	if err := s.validate(data, "data", nil); err != nil {
+	var d decoder
+	ev, err := d.parse(payload)
+	switch {
+	case err != nil:
 		return nil, err
-	}
-	ev, err := decodeEvent(eventType, data)
-	if err != nil {
-		return nil, err
+	case d.first != nil:
+		return nil, d.first
+	case d.intErr != "":
+		return nil, payloadError("data", d.intErr)
 	}
 	return ev, nil
 }
@@ -101,97 +97,21 @@ func ParseEvent(payload []byte) (Event, error) {
 // object. err is non-nil, with ErrInvalidPayload, only when the body is not
 // a JSON object with a string "type" and an object "data".
 func ParseEventBestEffort(payload []byte) (ev Event, departures []*PayloadError, err error) {
-	eventType, data, ping, err := envelope(payload)
-	if err != nil || ping != nil {
-		return ping, nil, err
+	d := decoder{bestEffort: true}
+	if ev, err = d.parse(payload); err != nil {
+		return nil, nil, err
 	}
-	s, ok := schemaFor(eventType)
-	unknown := &UnknownEvent{Type: eventType, Data: append(json.RawMessage(nil), data...)}
-	if !ok {
-		return unknown, nil, nil
+	switch ev.(type) {
+	case *UnknownEvent, *SvixPing:
+		return ev, nil, nil
 	}
-	var list departureList
-	_ = s.validate(data, "data", &list)
-	departures = list.result()
-	if identityDeparts(s, data, list) {
-		return unknown, departures, nil
+	departures = d.departures.result()
+	if d.identity {
+		return &UnknownEvent{Type: ev.EventType(), Data: append(json.RawMessage(nil), d.data...)}, departures, nil
 	}
 	// A value of another kind makes encoding/json return an error, after it
-	// has decoded every other field and left that one zero; the validator
-	// has recorded the departure.
-	ev, _ = decodeEvent(eventType, data)
+	// has decoded every other field and left that one zero; so does this.
 	return ev, departures, nil
-}
-
-// identityDeparts reports whether data.id, data.team_id or data.user_id
-// departs: from the listed departures, or, when some were only counted, by
-// checking those keys alone.
-func identityDeparts(s *schema, data []byte, list departureList) bool {
-	for _, d := range list.list {
-		if d.Path == "data.id" || d.Path == "data.team_id" || d.Path == "data.user_id" {
-			return true
-		}
-	}
-	if list.more == 0 {
-		return false
-	}
-	var identity schema
-	for _, f := range s.fields {
-		if f.key == "id" || f.key == "team_id" || f.key == "user_id" {
-			identity.fields = append(identity.fields, f)
-		}
-	}
-	return identity.validate(data, "data", nil) != nil
-}
-
-// envelope checks that payload is a JSON object with a string "type" and an
-// object "data", and returns them; or, for Svix's ping (an object with a
-// boolean "success" and neither "type" nor "data"), returns it as ping.
-func envelope(payload []byte) (eventType string, data []byte, ping *SvixPing, err error) {
-	var top topMembers
-	if !validJSON(payload, &top) {
-		return "", nil, nil, payloadError("", "not valid JSON")
-	}
-	if start := skipSpace(payload, 0); payload[start] != '{' {
-		return "", nil, nil, payloadError("", "expected object, got "+jsonKind(payload[start:]))
-	}
-	switch {
-	case top.typ == nil && top.data == nil && top.success != nil && (top.success[0] == 't' || top.success[0] == 'f'):
-		return "", nil, &SvixPing{Success: top.success[0] == 't'}, nil
-	case top.typ == nil:
-		return "", nil, nil, payloadError("type", "missing")
-	case top.typ[0] != '"':
-		return "", nil, nil, payloadError("type", "expected string, got "+jsonKind(top.typ))
-	case top.data == nil:
-		return "", nil, nil, payloadError("data", "missing")
-	case top.data[0] != '{':
-		return "", nil, nil, payloadError("data", "expected object, got "+jsonKind(top.data))
-	}
-	return unquote(top.typ), top.data, nil, nil
-}
-
-// schemaFor returns what Stack sends for a known event type; false for
-// others.
-func schemaFor(eventType string) (*schema, bool) {
-	switch eventType {
-	case TypeUserCreated, TypeUserUpdated:
-		return userSchema, true
-	case TypeUserDeleted:
-		return deletedUserSchema, true
-	case TypeTeamCreated, TypeTeamUpdated:
-		return teamSchema, true
-	case TypeTeamDeleted:
-		return deletedTeamSchema, true
-	case TypeTeamMembershipCreated, TypeTeamMembershipDeleted:
-		return teamMembershipSchema, true
-	case TypeTeamPermissionCreated, TypeTeamPermissionDeleted:
-		return teamPermissionSchema, true
-	case TypeProjectPermissionCreated, TypeProjectPermissionDeleted:
-		return projectPermissionSchema, true
-	case TypeStackTest:
-		return testEventSchema, true
-	}
-	return nil, false
 }
 
 // MarshalEvent encodes ev as Stack sends it: {"type": ..., "data": ...}. For

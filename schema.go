@@ -1,14 +1,13 @@
 package stackwebhook
 
-import (
-	"strconv"
-)
+import "strconv"
 
 // What Stack sends for each event, key by key (shared/reference/stack-events.md):
 // the JSON kind, whether it may be null, and whether it is required. A key
 // is required when Stack has sent it since the event first shipped; keys
 // added later are optional so that payloads from older self-hosted Stack
-// servers decode. Unknown keys are always allowed.
+// servers decode. Unknown keys are always allowed. decode.go checks a
+// payload against these tables as it decodes it.
 
 type kind uint8
 
@@ -17,8 +16,8 @@ const (
 	kindBool
 	kindInt
 	kindJSON   // any JSON value, kept raw (metadata)
-	kindObject // validated against field.object
-	kindArray  // of objects, each validated against field.object
+	kindObject // checked against field.object
+	kindArray  // of objects, each checked against field.object
 )
 
 type field struct {
@@ -29,8 +28,58 @@ type field struct {
 	object   *schema // for kindObject and kindArray
 }
 
+// A schema is the fields of one object, with a table that finds a field by
+// its key at the cost of one hash and one comparison.
 type schema struct {
 	fields []field
+	seed   uint32
+	slots  [128]uint8 // 1 + the index in fields of the key that hashes here; 0: none
+}
+
+// newSchema indexes fields: it finds a seed for which no two keys hash
+// alike, trying odd seeds in order, so that every build finds the same.
+func newSchema(fields []field) *schema {
+	if len(fields) > 64 {
+		panic("stackwebhook: more than 64 fields in one object") // decode.go keeps a bit per field
+	}
+	s := &schema{fields: fields}
+search:
+	for s.seed = 1; ; s.seed += 2 {
+		s.slots = [128]uint8{}
+		for n := range fields {
+			h := keyHash([]byte(fields[n].key), s.seed)
+			if s.slots[h] != 0 {
+				continue search
+			}
+			s.slots[h] = uint8(n + 1)
+		}
+		return s
+	}
+}
+
+// keyHash hashes a key by its length and three of its bytes.
+func keyHash(k []byte, seed uint32) uint8 {
+	h := uint32(len(k))
+	if len(k) > 0 {
+		h |= uint32(k[0])<<8 | uint32(k[len(k)/2])<<16 | uint32(k[len(k)-1])<<24
+	}
+	return uint8((h * seed) >> 25)
+}
+
+// lookup returns the index in s of the field whose key is rawKey (a JSON
+// string with its quotes, as in the payload), or -1. Keys match exactly,
+// after unescaping, as encoding/json unescapes them ("\u0069d" is id).
+func (s *schema) lookup(rawKey []byte) int {
+	k := rawKey[1 : len(rawKey)-1]
+	if slot := s.slots[keyHash(k, s.seed)]; slot != 0 && equalKey(k, s.fields[slot-1].key) {
+		return int(slot - 1)
+	}
+	for _, c := range k {
+		if c == '\\' { // rarely: an escaped key
+			return s.lookup([]byte(`"` + unquote(rawKey, true) + `"`))
+		}
+	}
+	return -1
 }
 
 func req(key string, k kind) field { return field{key: key, kind: k, required: true} }
@@ -40,241 +89,160 @@ func reqNull(key string, k kind) field {
 func later(key string, k kind) field     { return field{key: key, kind: k} }
 func laterNull(key string, k kind) field { return field{key: key, kind: k, nullable: true} }
 
-var teamSchema = &schema{[]field{
-	req("id", kindString),
-	req("display_name", kindString),
-	reqNull("profile_image_url", kindString),
-	req("created_at_millis", kindInt),
-	laterNull("client_metadata", kindJSON),           // 2024-08
-	laterNull("client_read_only_metadata", kindJSON), // 2024-08
-	laterNull("server_metadata", kindJSON),           // 2024-08
-}}
+// The index of each field in its schema: decode.go switches on them.
+const (
+	teamID = iota
+	teamDisplayName
+	teamProfileImageURL
+	teamCreatedAtMillis
+	teamClientMetadata
+	teamClientReadOnlyMetadata
+	teamServerMetadata
+)
 
-var userSchema = &schema{[]field{
-	req("id", kindString),
-	reqNull("primary_email", kindString),
-	req("primary_email_verified", kindBool),
-	later("primary_email_auth_enabled", kindBool), // 2024-10
-	reqNull("display_name", kindString),
-	{key: "selected_team", kind: kindObject, nullable: true, required: true, object: teamSchema},
-	reqNull("selected_team_id", kindString),
-	reqNull("profile_image_url", kindString),
-	req("signed_up_at_millis", kindInt),
-	req("has_password", kindBool),
-	later("otp_auth_enabled", kindBool),     // 2024-10
-	later("passkey_auth_enabled", kindBool), // 2024-10
-	reqNull("client_metadata", kindJSON),
-	laterNull("client_read_only_metadata", kindJSON), // 2024-08
-	reqNull("server_metadata", kindJSON),
-	later("last_active_at_millis", kindInt),                                                      // 2024-09
-	later("is_anonymous", kindBool),                                                              // 2025-03
-	later("is_restricted", kindBool),                                                             // 2026-01
-	{key: "restricted_reason", kind: kindObject, nullable: true, object: restrictedReasonSchema}, // 2026-01
-	later("restricted_by_admin", kindBool),                                                       // 2026-02
-	laterNull("restricted_by_admin_reason", kindString),                                          // 2026-02
-	laterNull("restricted_by_admin_private_details", kindString),                                 // 2026-02
-	laterNull("country_code", kindString),                                                        // 2026-03
-	{key: "risk_scores", kind: kindObject, object: riskScoresSchema},                             // 2026-03
-	{key: "oauth_providers", kind: kindArray, required: true, object: oauthProviderSchema},
-	req("auth_with_email", kindBool),
-	later("requires_totp_mfa", kindBool), // 2024-08
-}}
+var teamSchema = newSchema([]field{
+	teamID:                     req("id", kindString),
+	teamDisplayName:            req("display_name", kindString),
+	teamProfileImageURL:        reqNull("profile_image_url", kindString),
+	teamCreatedAtMillis:        req("created_at_millis", kindInt),
+	teamClientMetadata:         laterNull("client_metadata", kindJSON),           // 2024-08
+	teamClientReadOnlyMetadata: laterNull("client_read_only_metadata", kindJSON), // 2024-08
+	teamServerMetadata:         laterNull("server_metadata", kindJSON),           // 2024-08
+})
 
-var restrictedReasonSchema = &schema{[]field{req("type", kindString)}}
+const (
+	userID = iota
+	userPrimaryEmail
+	userPrimaryEmailVerified
+	userPrimaryEmailAuthEnabled
+	userDisplayName
+	userSelectedTeam
+	userSelectedTeamID
+	userProfileImageURL
+	userSignedUpAtMillis
+	userHasPassword
+	userOTPAuthEnabled
+	userPasskeyAuthEnabled
+	userClientMetadata
+	userClientReadOnlyMetadata
+	userServerMetadata
+	userLastActiveAtMillis
+	userIsAnonymous
+	userIsRestricted
+	userRestrictedReason
+	userRestrictedByAdmin
+	userRestrictedByAdminReason
+	userRestrictedByAdminPrivateDetails
+	userCountryCode
+	userRiskScores
+	userOAuthProviders
+	userAuthWithEmail
+	userRequiresTOTPMFA
+)
 
-var riskScoresSchema = &schema{[]field{
-	{key: "sign_up", kind: kindObject, required: true, object: &schema{[]field{
-		req("bot", kindInt),
-		req("free_trial_abuse", kindInt),
-	}}},
-}}
+var userSchema = newSchema([]field{
+	userID:                              req("id", kindString),
+	userPrimaryEmail:                    reqNull("primary_email", kindString),
+	userPrimaryEmailVerified:            req("primary_email_verified", kindBool),
+	userPrimaryEmailAuthEnabled:         later("primary_email_auth_enabled", kindBool), // 2024-10
+	userDisplayName:                     reqNull("display_name", kindString),
+	userSelectedTeam:                    {key: "selected_team", kind: kindObject, nullable: true, required: true, object: teamSchema},
+	userSelectedTeamID:                  reqNull("selected_team_id", kindString),
+	userProfileImageURL:                 reqNull("profile_image_url", kindString),
+	userSignedUpAtMillis:                req("signed_up_at_millis", kindInt),
+	userHasPassword:                     req("has_password", kindBool),
+	userOTPAuthEnabled:                  later("otp_auth_enabled", kindBool),     // 2024-10
+	userPasskeyAuthEnabled:              later("passkey_auth_enabled", kindBool), // 2024-10
+	userClientMetadata:                  reqNull("client_metadata", kindJSON),
+	userClientReadOnlyMetadata:          laterNull("client_read_only_metadata", kindJSON), // 2024-08
+	userServerMetadata:                  reqNull("server_metadata", kindJSON),
+	userLastActiveAtMillis:              later("last_active_at_millis", kindInt),                                                      // 2024-09
+	userIsAnonymous:                     later("is_anonymous", kindBool),                                                              // 2025-03
+	userIsRestricted:                    later("is_restricted", kindBool),                                                             // 2026-01
+	userRestrictedReason:                {key: "restricted_reason", kind: kindObject, nullable: true, object: restrictedReasonSchema}, // 2026-01
+	userRestrictedByAdmin:               later("restricted_by_admin", kindBool),                                                       // 2026-02
+	userRestrictedByAdminReason:         laterNull("restricted_by_admin_reason", kindString),                                          // 2026-02
+	userRestrictedByAdminPrivateDetails: laterNull("restricted_by_admin_private_details", kindString),                                 // 2026-02
+	userCountryCode:                     laterNull("country_code", kindString),                                                        // 2026-03
+	userRiskScores:                      {key: "risk_scores", kind: kindObject, object: riskScoresSchema},                             // 2026-03
+	userOAuthProviders:                  {key: "oauth_providers", kind: kindArray, required: true, object: oauthProviderSchema},
+	userAuthWithEmail:                   req("auth_with_email", kindBool),
+	userRequiresTOTPMFA:                 later("requires_totp_mfa", kindBool), // 2024-08
+})
 
-var oauthProviderSchema = &schema{[]field{
-	req("id", kindString),
-	req("account_id", kindString),
-	laterNull("email", kindString), // Stack's schema: nullable and optional; absent is null
-}}
+var restrictedReasonSchema = newSchema([]field{req("type", kindString)})
 
-var deletedUserSchema = &schema{[]field{
-	req("id", kindString),
-	{key: "teams", kind: kindArray, object: &schema{[]field{req("id", kindString)}}}, // 2024-09
-}}
+var riskScoresSchema = newSchema([]field{
+	{key: "sign_up", kind: kindObject, required: true, object: signUpRiskSchema},
+})
 
-var deletedTeamSchema = &schema{[]field{req("id", kindString)}}
+const (
+	signUpBot = iota
+	signUpFreeTrialAbuse
+)
 
-var teamMembershipSchema = &schema{[]field{req("team_id", kindString), req("user_id", kindString)}}
+var signUpRiskSchema = newSchema([]field{
+	signUpBot:            req("bot", kindInt),
+	signUpFreeTrialAbuse: req("free_trial_abuse", kindInt),
+})
 
-var teamPermissionSchema = &schema{[]field{req("id", kindString), req("user_id", kindString), req("team_id", kindString)}}
+const (
+	oauthID = iota
+	oauthAccountID
+	oauthEmail
+)
 
-var projectPermissionSchema = &schema{[]field{req("id", kindString), req("user_id", kindString)}}
+var oauthProviderSchema = newSchema([]field{
+	oauthID:        req("id", kindString),
+	oauthAccountID: req("account_id", kindString),
+	oauthEmail:     laterNull("email", kindString), // Stack's schema: nullable and optional; absent is null
+})
 
-var testEventSchema = &schema{[]field{req("message", kindString), req("endpointUrl", kindString)}}
+const (
+	deletedUserID = iota
+	deletedUserTeams
+)
 
-// validate checks the object obj, found at path, against s. obj is valid
-// JSON. It reports the first problem in the order of the payload's keys,
-// then the first missing required key in the order of s.
-//
-// With departures non-nil, it records every problem there and goes on,
-// returning nil: the best-effort decoding wants them (the first
-// MaxDepartures, and a count of the others).
-func (s *schema) validate(obj []byte, path string, departures *departureList) error {
-	_, err := s.validateAt(obj, 0, path, departures)
-	return err
-}
+var deletedUserSchema = newSchema([]field{
+	deletedUserID:    req("id", kindString),
+	deletedUserTeams: {key: "teams", kind: kindArray, object: idSchema}, // 2024-09
+})
 
-// validateAt is validate for the value at b[i]; it also returns the index
-// just past that value, so that a nested object is read once.
-func (s *schema) validateAt(b []byte, i int, path string, departures *departureList) (int, error) {
-	if b[i] != '{' {
-		if departures.counted() {
-			return valueEnd(b, i), nil
-		}
-		return valueEnd(b, i), depart(departures, payloadError(path, "expected object, got "+jsonKind(b[i:])))
+// The objects of string fields alone, all required, decoded by
+// decoder.stringFields.
+
+var idSchema = newSchema([]field{req("id", kindString)}) // team.deleted's data, user.deleted's teams
+
+var teamMembershipSchema = newSchema([]field{req("team_id", kindString), req("user_id", kindString)})
+
+var teamPermissionSchema = newSchema([]field{req("id", kindString), req("user_id", kindString), req("team_id", kindString)})
+
+var projectPermissionSchema = newSchema([]field{req("id", kindString), req("user_id", kindString)})
+
+var testEventSchema = newSchema([]field{req("message", kindString), req("endpointUrl", kindString)})
+
+// schemaFor returns what Stack sends for a known event type; false for
+// others.
+func schemaFor(eventType string) (*schema, bool) {
+	switch eventType {
+	case TypeUserCreated, TypeUserUpdated:
+		return userSchema, true
+	case TypeUserDeleted:
+		return deletedUserSchema, true
+	case TypeTeamCreated, TypeTeamUpdated:
+		return teamSchema, true
+	case TypeTeamDeleted:
+		return idSchema, true
+	case TypeTeamMembershipCreated, TypeTeamMembershipDeleted:
+		return teamMembershipSchema, true
+	case TypeTeamPermissionCreated, TypeTeamPermissionDeleted:
+		return teamPermissionSchema, true
+	case TypeProjectPermissionCreated, TypeProjectPermissionDeleted:
+		return projectPermissionSchema, true
+	case TypeStackTest:
+		return testEventSchema, true
 	}
-	var seen uint64 // bit n: s.fields[n] was present
-	for i = skipSpace(b, i+1); i < len(b) && b[i] == '"'; {
-		keyEnd := stringEnd(b, i)
-		rawKey := b[i:keyEnd]
-		at := skipSpace(b, skipSpace(b, keyEnd)+1)
-		n := s.index(rawKey)
-		if n < 0 { // unknown keys are allowed, and ignored
-			i = afterValue(b, valueEnd(b, at))
-			continue
-		}
-		seen |= 1 << n
-		end, err := s.fields[n].check(b, at, path, departures)
-		if err = depart(departures, err); err != nil {
-			return 0, err
-		}
-		i = afterValue(b, end)
-	}
-	for n, f := range s.fields {
-		if f.required && seen&(1<<n) == 0 && !departures.counted() {
-			if err := depart(departures, payloadError(path+"."+f.key, "missing")); err != nil {
-				return 0, err
-			}
-		}
-	}
-	return i + 1, nil
-}
-
-// MaxDepartures is how many departures ParseEventBestEffort lists; the
-// others are counted in one more, last entry. One signed body of 1 MiB
-// could otherwise hold hundreds of thousands (and take seconds and hundreds
-// of MiB to list).
-const MaxDepartures = 100
-
-// departureList holds the departures of a best-effort decoding: the first
-// MaxDepartures, and how many more there were.
-type departureList struct {
-	list []*PayloadError
-	more int
-}
-
-// counted reports whether the list is full, and if so counts one more
-// departure: the caller then builds no error (nor its path) for it. A nil
-// list (strict decoding) is never full.
-func (d *departureList) counted() bool {
-	if d == nil || len(d.list) < MaxDepartures {
-		return false
-	}
-	d.more++
-	return true
-}
-
-// result is the list, with the count of the others as a last entry.
-func (d *departureList) result() []*PayloadError {
-	if d.more > 0 {
-		return append(d.list, &PayloadError{Problem: strconv.Itoa(d.more) + " more departures, not listed"})
-	}
-	return d.list
-}
-
-// depart returns err, or records it in departures (when not nil) and
-// returns nil.
-func depart(departures *departureList, err error) error {
-	if err == nil || departures == nil {
-		return err
-	}
-	if !departures.counted() {
-		departures.list = append(departures.list, err.(*PayloadError))
-	}
-	return nil
-}
-
-// index returns the index in s of the field whose key is rawKey (a JSON
-// string with its quotes), or -1.
-func (s *schema) index(rawKey []byte) int {
-	raw := keyText(rawKey)
-	for i := range s.fields {
-		if equalKey(raw, s.fields[i].key) {
-			return i
-		}
-	}
-	return -1
-}
-
-// check validates one member's value, at b[i], and returns the index just
-// past it.
-func (f *field) check(b []byte, i int, parent string, departures *departureList) (int, error) {
-	switch got := jsonKind(b[i:]); {
-	case got == "null":
-		if f.nullable || departures.counted() {
-			return i + 4, nil
-		}
-		return i + 4, payloadError(parent+"."+f.key, "expected "+f.kind.String()+", got null")
-	case f.kind == kindObject && got == "object":
-		return f.object.validateAt(b, i, parent+"."+f.key, departures)
-	case f.kind == kindArray && got == "array":
-		path := parent + "." + f.key
-		n := 0
-		for i = skipSpace(b, i+1); i < len(b) && b[i] != ']'; n++ {
-			var end int
-			var err error
-			if departures != nil && len(departures.list) >= MaxDepartures {
-				// Only counted from here on: no path is built (parent stands
-				// in, never read; passing path would move it to the heap).
-				end, err = f.object.validateAt(b, i, parent, departures)
-			} else {
-				end, err = f.object.validateAt(b, i, path+"["+strconv.Itoa(n)+"]", departures)
-			}
-			if err != nil {
-				return 0, err
-			}
-			i = afterValue(b, end)
-		}
-		return i + 1, nil
-	}
-	end := valueEnd(b, i)
-	value := b[i:end]
-	got := jsonKind(value)
-	ok := false
-	switch f.kind {
-	case kindString:
-		ok = got == "string"
-	case kindBool:
-		ok = got == "bool"
-	case kindInt:
-		if got == "number" && !isInt64(value) {
-			if departures.counted() {
-				return end, nil
-			}
-			if len(value) > 40 { // a number can be a megabyte long
-				value = append(value[:40:40], "..."...)
-			}
-			return end, payloadError(parent+"."+f.key, "expected integer, got "+string(value))
-		}
-		ok = got == "number"
-	case kindJSON:
-		ok = true
-	}
-	if !ok {
-		if departures.counted() {
-			return end, nil
-		}
-		return end, payloadError(parent+"."+f.key, "expected "+f.kind.String()+", got "+got)
-	}
-	return end, nil
+	return nil, false
 }
 
 func (k kind) String() string {
@@ -291,4 +259,35 @@ func (k kind) String() string {
 		return "array"
 	}
 	return "JSON value"
+}
+
+// MaxDepartures is how many departures ParseEventBestEffort lists; the
+// others are counted in one more, last entry. One signed body of 1 MiB
+// could otherwise hold hundreds of thousands (and take seconds and hundreds
+// of MiB to list).
+const MaxDepartures = 100
+
+// departureList holds the departures of a best-effort decoding: the first
+// MaxDepartures, and how many more there were.
+type departureList struct {
+	list []*PayloadError
+	more int
+}
+
+// full reports whether the list is full, and if so counts one more
+// departure: the caller then builds no error (nor its path) for it.
+func (d *departureList) full() bool {
+	if len(d.list) < MaxDepartures {
+		return false
+	}
+	d.more++
+	return true
+}
+
+// result is the list, with the count of the others as a last entry.
+func (d *departureList) result() []*PayloadError {
+	if d.more > 0 {
+		return append(d.list, &PayloadError{Problem: strconv.Itoa(d.more) + " more departures, not listed"})
+	}
+	return d.list
 }
