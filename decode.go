@@ -78,52 +78,45 @@ func (d *decoder) parse(payload []byte) (Event, error) {
 		return nil, payloadError("", "not valid JSON")
 	}
 	var typ, data, success []byte // the raw values of the last members of those names
-	typEscaped := false
-	var ev Event // the event decoded from the data object at evAt
-	evAt, evType := -1, ""
-	d.depth = 1
-	for i, first := i+1, true; ; first = false {
-		key, at := nextMember(b, i, first)
-		if at < 0 {
-			return nil, payloadError("", "not valid JSON")
-		}
-		if key == nil {
-			if skipSpace(b, at) != len(b) {
-				return nil, payloadError("", "not valid JSON")
+	var name string               // typ's text, when a string
+	known := false                // typ is a known type
+	var ev Event                  // the event decoded from the data object at evAt,
+	evAt, evType := -1, ""        // as evType
+	m := d.object(envelopeSchema, i)
+	for d.member(&m) {
+		switch at := m.at; m.n {
+		case envelopeType:
+			typ, name, known = nil, "", false
+			if b[at] != '"' {
+				m.i = skipValue(b, at, d.depth)
+			} else if end, escaped := scanString(b, at); end >= 0 {
+				m.i, typ = end, b[at:end]
+				name, known = eventType(typ, escaped)
+			} else {
+				m.i = -1
 			}
-			break
-		}
-		switch envelopeSchema.lookup(key) {
+			if typ == nil && m.i >= 0 {
+				typ = b[at:m.i]
+			}
 		case envelopeData:
-			if name, known := eventType(typ, typEscaped); known && b[at] == '{' {
+			if known && b[at] == '{' {
 				d.reset()
-				ev, i = d.event(name, at)
+				ev, m.i = d.event(name, at)
 				evAt, evType = at, name
 			} else {
-				i = skipValue(b, at, d.depth)
+				m.i = skipValue(b, at, d.depth)
 			}
-			if i >= 0 {
-				data = b[at:i]
-			}
-		case envelopeType:
-			if b[at] == '"' {
-				i, typEscaped = scanString(b, at)
-			} else {
-				i = skipValue(b, at, d.depth)
-			}
-			if i >= 0 {
-				typ = b[at:i]
+			if m.i >= 0 {
+				data = b[at:m.i]
 			}
 		case envelopeSuccess:
-			if i = skipValue(b, at, d.depth); i >= 0 {
-				success = b[at:i]
+			if m.i = skipValue(b, at, d.depth); m.i >= 0 {
+				success = b[at:m.i]
 			}
-		default:
-			i = skipValue(b, at, d.depth)
 		}
-		if i < 0 {
-			return nil, payloadError("", "not valid JSON")
-		}
+	}
+	if m.i < 0 || skipSpace(b, m.i) != len(b) {
+		return nil, payloadError("", "not valid JSON")
 	}
 	switch {
 	case typ == nil && data == nil && success != nil && (success[0] == 't' || success[0] == 'f'):
@@ -138,7 +131,6 @@ func (d *decoder) parse(payload []byte) (Event, error) {
 		return nil, payloadError("data", "expected object, got "+kindOf(data[0]))
 	}
 	d.data = data
-	name, known := eventType(typ, typEscaped)
 	if !known {
 		return &UnknownEvent{Type: name, Data: append(json.RawMessage(nil), data...)}, nil
 	}
@@ -162,15 +154,16 @@ var envelopeSchema = newSchema([]field{
 	envelopeSuccess: {key: "success"}, // Svix's ping: {"success": true}
 })
 
-// knownTypes are the event types this package decodes.
-var knownTypes = [...]string{
-	TypeUserCreated, TypeUserUpdated, TypeUserDeleted,
-	TypeTeamCreated, TypeTeamUpdated, TypeTeamDeleted,
-	TypeTeamMembershipCreated, TypeTeamMembershipDeleted,
-	TypeTeamPermissionCreated, TypeTeamPermissionDeleted,
-	TypeProjectPermissionCreated, TypeProjectPermissionDeleted,
-	TypeStackTest,
-}
+// knownTypes are the event types this package decodes, as a schema of
+// keys to find one by its text at the cost of a hash and a comparison.
+var knownTypes = newSchema([]field{
+	{key: TypeUserCreated}, {key: TypeUserUpdated}, {key: TypeUserDeleted},
+	{key: TypeTeamCreated}, {key: TypeTeamUpdated}, {key: TypeTeamDeleted},
+	{key: TypeTeamMembershipCreated}, {key: TypeTeamMembershipDeleted},
+	{key: TypeTeamPermissionCreated}, {key: TypeTeamPermissionDeleted},
+	{key: TypeProjectPermissionCreated}, {key: TypeProjectPermissionDeleted},
+	{key: TypeStackTest},
+})
 
 // eventType returns the text of typ, a raw JSON string (or nil), and
 // whether it is a known type. A known type's text is the constant, not a
@@ -179,20 +172,10 @@ func eventType(typ []byte, escaped bool) (string, bool) {
 	if len(typ) == 0 || typ[0] != '"' {
 		return "", false
 	}
-	if !escaped {
-		for _, t := range knownTypes {
-			if equalKey(typ[1:len(typ)-1], t) {
-				return t, true
-			}
-		}
+	if n := knownTypes.lookup(typ); n >= 0 {
+		return knownTypes.fields[n].key, true
 	}
-	name := unquote(typ, escaped)
-	for _, t := range knownTypes {
-		if name == t {
-			return t, true
-		}
-	}
-	return name, false
+	return unquote(typ, escaped), false
 }
 
 // reset forgets the departures of a data object read before.
@@ -253,7 +236,7 @@ type members struct {
 	i     int    // where the reading is: after the brace or a value; -1: not JSON
 	first bool   // no member read yet
 	seen  uint64 // bit n: s.fields[n] was present
-	n     int    // the field of the member just read,
+	n     int    // the field of the member just read (-1: none yet),
 	f     *field // its description,
 	at    int    // and the index of its value
 }
@@ -261,7 +244,7 @@ type members struct {
 // object starts reading the object at b[at] (an opening brace).
 func (d *decoder) object(s *schema, at int) members {
 	d.depth++
-	return members{s: s, i: at + 1, first: true}
+	return members{s: s, i: at + 1, first: true, n: -1}
 }
 
 // member reads up to the next member of a field of m.s, skipping the
@@ -269,21 +252,37 @@ func (d *decoder) object(s *schema, at int) members {
 // it. At the object's end it reports the required fields that were not
 // there, sets m.i past the closing brace, and returns false; on bytes that
 // are not JSON, it sets m.i to -1 and returns false.
+//
+// It first tries the key of the field after the last one read, as Stack
+// sends the fields in the order of its schema (and of schema.go): one
+// comparison, no scan of the key, no hash.
 func (d *decoder) member(m *members) bool {
+	b := d.b
 	for m.i >= 0 {
-		key, at := nextMember(d.b, m.i, m.first)
+		keyAt, end := memberStart(b, m.i, m.first)
 		m.first = false
-		if key == nil {
-			m.i = at
-			if at >= 0 {
+		if keyAt < 0 {
+			m.i = end
+			if end >= 0 {
 				d.depth--
 				d.missing(m.s, m.seen)
 			}
 			return false
 		}
-		n := m.s.lookup(key)
-		if n < 0 { // unknown keys are allowed, and ignored
-			m.i = skipValue(d.b, at, d.depth)
+		n, keyEnd := m.n+1, -1
+		if n < len(m.s.fields) {
+			keyEnd = matchKey(b, keyAt, m.s.fields[n].key)
+		}
+		if keyEnd < 0 {
+			if keyEnd, _ = scanString(b, keyAt); keyEnd < 0 {
+				m.i = -1
+				return false
+			}
+			n = m.s.lookup(b[keyAt:keyEnd])
+		}
+		at := afterKey(b, keyEnd)
+		if n < 0 || at < 0 { // unknown keys are allowed, and ignored
+			m.i = skipValue(b, at, d.depth)
 			continue
 		}
 		m.seen |= 1 << n

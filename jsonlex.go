@@ -2,6 +2,7 @@ package stackwebhook
 
 import (
 	"encoding/binary"
+	"math/bits"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -22,7 +23,7 @@ const maxNesting = 10000
 // skipSpace returns the index of the first byte at or after i that is not
 // JSON white space.
 func skipSpace(b []byte, i int) int {
-	for i < len(b) && (b[i] == ' ' || b[i] == '\n' || b[i] == '\t' || b[i] == '\r') {
+	for i < len(b) && b[i] <= ' ' && (b[i] == ' ' || b[i] == '\n' || b[i] == '\t' || b[i] == '\r') {
 		i++
 	}
 	return i
@@ -36,24 +37,28 @@ const (
 )
 
 // special reports, in the top bit of each byte, which of the eight bytes of
-// x a string cannot simply skip: a quote, a backslash, a control character
-// or a byte of a multi-byte UTF-8 sequence. (A borrow can mark a byte above
-// a marked one, never a word that holds none.)
+// x (in little-endian order) a string cannot simply skip: a quote, a
+// backslash, a control character or a byte of a multi-byte UTF-8 sequence.
+// A borrow can mark a byte above a marked one, never one below: the lowest
+// mark is exact.
 func special(x uint64) uint64 {
 	q := x ^ (ones * '"')
 	s := x ^ (ones * '\\')
-	return ((q - ones) &^ q | (s - ones) &^ s | (x - ones*0x20) | x) & highs
+	return ((q-ones)&^q | (s-ones)&^s | (x - ones*0x20) | x) & highs
 }
 
 // scanString reads the string that starts at b[i] (a quote) and returns the
 // index just past its closing quote, and whether its text differs from its
 // bytes or may: it holds an escape or a byte outside ASCII. It skips eight
-// plain bytes at a time.
+// plain bytes at a time, then to the first that is not.
 func scanString(b []byte, i int) (end int, escaped bool) {
 	i++
 	for {
-		for i+8 <= len(b) && special(binary.LittleEndian.Uint64(b[i:])) == 0 {
-			i += 8
+		for ; i+8 <= len(b); i += 8 { // to the next byte that needs a look
+			if m := special(binary.LittleEndian.Uint64(b[i:])); m != 0 {
+				i += bits.TrailingZeros64(m) / 8
+				break
+			}
 		}
 		if i >= len(b) {
 			return -1, false
@@ -157,33 +162,59 @@ func scalarAt(b []byte, i int) int {
 // at the closing brace, a nil key and the index past the brace. at is -1
 // where the bytes are not JSON.
 func nextMember(b []byte, i int, first bool) (key []byte, at int) {
-	if i = skipSpace(b, i); i >= len(b) {
+	keyAt, end := memberStart(b, i, first)
+	if keyAt < 0 {
+		return nil, end
+	}
+	keyEnd, _ := scanString(b, keyAt)
+	if keyEnd < 0 {
 		return nil, -1
 	}
+	return b[keyAt:keyEnd], afterKey(b, keyEnd)
+}
+
+// memberStart is nextMember up to the key: it returns the index of the
+// key's opening quote; or, at the closing brace, -1 and the index past it;
+// or -1 and -1 where the bytes are not JSON.
+func memberStart(b []byte, i int, first bool) (keyAt, end int) {
+	if i = skipSpace(b, i); i >= len(b) {
+		return -1, -1
+	}
 	if b[i] == '}' {
-		return nil, i + 1
+		return -1, i + 1
 	}
 	if !first {
 		if b[i] != ',' {
-			return nil, -1
+			return -1, -1
 		}
 		i = skipSpace(b, i+1)
 	}
 	if i >= len(b) || b[i] != '"' {
-		return nil, -1
+		return -1, -1
 	}
-	end, _ := scanString(b, i)
-	if end < 0 {
-		return nil, -1
+	return i, 0
+}
+
+// matchKey returns the index just past the string at b[i] if it is
+// exactly key, quoted (key holds no byte that JSON escapes); else -1.
+func matchKey(b []byte, i int, key string) int {
+	end := i + 1 + len(key)
+	if end >= len(b) || b[end] != '"' || !equalKey(b[i+1:end], key) {
+		return -1
 	}
-	key = b[i:end]
-	if i = skipSpace(b, end); i >= len(b) || b[i] != ':' {
-		return nil, -1
+	return end + 1
+}
+
+// afterKey reads the colon after a key that ends before b[i], and returns
+// the index of the value, or -1.
+func afterKey(b []byte, i int) int {
+	if i = skipSpace(b, i); i >= len(b) || b[i] != ':' {
+		return -1
 	}
 	if i = skipSpace(b, i+1); i >= len(b) {
-		return nil, -1
+		return -1
 	}
-	return key, i
+	return i
 }
 
 // nextElement reads what follows, at b[i], the opening bracket of an array
@@ -209,74 +240,87 @@ func nextElement(b []byte, i int, first bool) (at int, more bool) {
 }
 
 // skipValue reads the value at b[i], found inside depth open objects and
-// arrays, and returns the index just past it, or -1. It keeps a stack of
-// the containers it opens, a bit each (on the goroutine's stack up to 256
-// deep), instead of recursing.
+// arrays, and returns the index just past it, or -1 (also for i = -1). It
+// keeps a stack of the containers it opens (on the goroutine's stack up to
+// 64 deep) instead of recursing.
 func skipValue(b []byte, i, depth int) int {
-	if i >= len(b) {
+	if i < 0 || i >= len(b) {
 		return -1
 	}
-	if b[i] != '{' && b[i] != '[' {
-		return scalarAt(b, i)
-	}
-	var small [4]uint64
-	objects := small[:] // bit n: the container n levels down is an object
-	n := 0              // containers open
+	var small [64]byte
+	closers := small[:0] // the closing byte of each container open
 	for {
 		// A value starts at b[i].
-		if c := b[i]; c == '{' || c == '[' {
-			if depth+n == maxNesting {
+		switch b[i] {
+		case '{':
+			if depth+len(closers) == maxNesting {
 				return -1
 			}
-			if n/64 == len(objects) {
-				objects = append(objects, 0)
+			if i = skipSpace(b, i+1); i < len(b) && b[i] == '}' {
+				i++
+				break
 			}
-			objects[n/64] &^= 1 << (n % 64)
-			if c == '{' {
-				objects[n/64] |= 1 << (n % 64)
-			}
-			n++
-			more := false
-			if c == '{' {
-				var key []byte
-				key, i = nextMember(b, i+1, true)
-				more = key != nil
-			} else {
-				i, more = nextElement(b, i+1, true)
-			}
-			if i < 0 {
+			closers = append(closers, '}')
+			if i = memberValue(b, i); i < 0 {
 				return -1
 			}
-			if more {
-				continue
+			continue
+		case '[':
+			if depth+len(closers) == maxNesting {
+				return -1
 			}
-			n-- // empty
-		} else if i = scalarAt(b, i); i < 0 {
-			return -1
+			if i = skipSpace(b, i+1); i < len(b) && b[i] == ']' {
+				i++
+				break
+			}
+			closers = append(closers, ']')
+			if i >= len(b) {
+				return -1
+			}
+			continue
+		default:
+			if i = scalarAt(b, i); i < 0 {
+				return -1
+			}
 		}
 		// A value ended before b[i]: close the containers that end here,
 		// then go on to the next member or element.
 		for {
-			if n == 0 {
+			if len(closers) == 0 {
 				return i
 			}
-			more := false
-			if objects[(n-1)/64]&(1<<((n-1)%64)) != 0 {
-				var key []byte
-				key, i = nextMember(b, i, false)
-				more = key != nil
-			} else {
-				i, more = nextElement(b, i, false)
-			}
-			if i < 0 {
+			if i = skipSpace(b, i); i >= len(b) {
 				return -1
 			}
-			if more {
-				break
+			if b[i] == closers[len(closers)-1] {
+				closers = closers[:len(closers)-1]
+				i++
+				continue
 			}
-			n--
+			if b[i] != ',' {
+				return -1
+			}
+			if i = skipSpace(b, i+1); closers[len(closers)-1] == '}' {
+				i = memberValue(b, i)
+			}
+			if i < 0 || i >= len(b) {
+				return -1
+			}
+			break
 		}
 	}
+}
+
+// memberValue reads a member's key, at b[i], and its colon, and returns the
+// index of its value, or -1.
+func memberValue(b []byte, i int) int {
+	if i >= len(b) || b[i] != '"' {
+		return -1
+	}
+	if i, _ = scanString(b, i); i < 0 {
+		return -1
+	}
+	return afterKey(b, i)
 }
 
 // validJSON reports whether b is exactly one JSON value with optional white
@@ -419,18 +463,4 @@ func hex4(s []byte) rune {
 		r = r<<4 | rune(c)
 	}
 	return r
-}
-
-// equalKey reports whether raw spells key. (A loop, not string(raw) == key:
-// TinyGo allocates for that conversion.)
-func equalKey(raw []byte, key string) bool {
-	if len(raw) != len(key) {
-		return false
-	}
-	for i := range raw {
-		if raw[i] != key[i] {
-			return false
-		}
-	}
-	return true
 }

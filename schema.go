@@ -1,6 +1,9 @@
 package stackwebhook
 
-import "strconv"
+import (
+	"encoding/binary"
+	"strconv"
+)
 
 // What Stack sends for each event, key by key (shared/reference/stack-events.md):
 // the JSON kind, whether it may be null, and whether it is required. A key
@@ -32,7 +35,7 @@ type field struct {
 // its key at the cost of one hash and one comparison.
 type schema struct {
 	fields []field
-	seed   uint32
+	seed   uint64
 	slots  [128]uint8 // 1 + the index in fields of the key that hashes here; 0: none
 }
 
@@ -44,7 +47,7 @@ func newSchema(fields []field) *schema {
 	}
 	s := &schema{fields: fields}
 search:
-	for s.seed = 1; ; s.seed += 2 {
+	for s.seed = 1; s.seed < 1<<20; s.seed += 2 {
 		s.slots = [128]uint8{}
 		for n := range fields {
 			h := keyHash([]byte(fields[n].key), s.seed)
@@ -55,15 +58,22 @@ search:
 		}
 		return s
 	}
+	panic("stackwebhook: no seed separates the keys " + fields[0].key + "...")
 }
 
-// keyHash hashes a key by its length and three of its bytes.
-func keyHash(k []byte, seed uint32) uint8 {
-	h := uint32(len(k))
-	if len(k) > 0 {
-		h |= uint32(k[0])<<8 | uint32(k[len(k)/2])<<16 | uint32(k[len(k)-1])<<24
+// keyHash hashes a key by its length and its first and last eight bytes
+// (all of them, up to 16), then spreads it over the 128 slots by seed.
+func keyHash(k []byte, seed uint64) uint8 {
+	h := uint64(len(k))
+	if len(k) >= 8 {
+		h ^= binary.LittleEndian.Uint64(k)*0x9E3779B97F4A7C15 ^ binary.LittleEndian.Uint64(k[len(k)-8:])*0xC2B2AE3D27D4EB4F
+	} else {
+		for _, c := range k {
+			h = h<<8 | uint64(c)
+		}
+		h *= 0x9E3779B97F4A7C15
 	}
-	return uint8((h * seed) >> 25)
+	return uint8((h * seed) >> 57)
 }
 
 // lookup returns the index in s of the field whose key is rawKey (a JSON
