@@ -46,8 +46,9 @@ type decoder struct {
 	path [4]pathStep // below data
 	np   int
 
-	data []byte // the data object of the body
-	strs []string
+	data []byte     // the data object of the body
+	strs []string   // for *string fields
+	text stringPack // for string values
 }
 
 // A pathStep is a key, or with index >= 0, an element of an array.
@@ -138,6 +139,7 @@ func (d *decoder) parse(payload []byte) (Event, error) {
 		d.reset()
 		ev, _ = d.event(name, dataAt)
 	}
+	d.text.flush()
 	return ev, nil
 }
 
@@ -257,36 +259,30 @@ func (d *decoder) object(s *schema, at int) members {
 // sends the fields in the order of its schema (and of schema.go): one
 // comparison, no scan of the key, no hash.
 func (d *decoder) member(m *members) bool {
-	b := d.b
 	for m.i >= 0 {
-		keyAt, end := memberStart(b, m.i, m.first)
+		want := ""
+		if m.n+1 < len(m.s.fields) {
+			want = m.s.fields[m.n+1].key
+		}
+		key, matched, at := nextKey(d.b, m.i, m.first, want)
 		m.first = false
-		if keyAt < 0 {
-			m.i = end
-			if end >= 0 {
+		if key == nil {
+			if m.i = at; at >= 0 {
 				d.depth--
 				d.missing(m.s, m.seen)
 			}
 			return false
 		}
-		n, keyEnd := m.n+1, -1
-		if n < len(m.s.fields) {
-			keyEnd = matchKey(b, keyAt, m.s.fields[n].key)
+		n := m.n + 1
+		if !matched {
+			n = m.s.lookup(key)
 		}
-		if keyEnd < 0 {
-			if keyEnd, _ = scanString(b, keyAt); keyEnd < 0 {
-				m.i = -1
-				return false
-			}
-			n = m.s.lookup(b[keyAt:keyEnd])
-		}
-		at := afterKey(b, keyEnd)
-		if n < 0 || at < 0 { // unknown keys are allowed, and ignored
-			m.i = skipValue(b, at, d.depth)
+		if n < 0 { // unknown keys are allowed, and ignored
+			m.i = skipValue(d.b, at, d.depth)
 			continue
 		}
 		m.seen |= 1 << n
-		m.n, m.f, m.at = n, &m.s.fields[n], at
+		m.i, m.n, m.f, m.at = at, n, &m.s.fields[n], at
 		return true
 	}
 	return false
@@ -499,6 +495,9 @@ func (d *decoder) oauthProviders(s *[]OAuthProvider, f *field, at int) int {
 			*s = truncate(*s, n)
 			return at
 		}
+		if n == cap(*s) {
+			d.text.flush() // the pending fields of the elements move
+		}
 		*s = grow(*s, n)
 		if d.b[at] != '{' {
 			if i = d.element(n, at); i < 0 {
@@ -579,6 +578,9 @@ func (d *decoder) teamRefs(s *[]DeletedUserTeam, f *field, at int) int {
 			*s = truncate(*s, n)
 			return at
 		}
+		if n == cap(*s) {
+			d.text.flush() // the pending fields of the elements move
+		}
 		*s = grow(*s, n)
 		if d.b[at] != '{' {
 			i = d.element(n, at)
@@ -613,8 +615,12 @@ func (d *decoder) str(dst *string, f *field, at int) int {
 		return d.other(f, at)
 	}
 	end, escaped := scanString(d.b, at)
-	if end >= 0 {
-		*dst = unquote(d.b[at:end], escaped)
+	switch {
+	case end < 0:
+	case escaped:
+		d.text.set(dst, unquote(d.b[at:end], escaped))
+	default:
+		d.text.add(dst, d.b[at+1:end-1])
 	}
 	return end
 }
@@ -728,6 +734,9 @@ func (d *decoder) notInteger(f *field, v []byte) {
 
 // missing reports the required fields of s that an object lacked.
 func (d *decoder) missing(s *schema, seen uint64) {
+	if s.required&^seen == 0 {
+		return
+	}
 	for n := range s.fields {
 		if f := &s.fields[n]; f.required && seen&(1<<n) == 0 && d.wants(f.key) {
 			d.record(f.key, "missing")

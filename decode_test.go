@@ -146,7 +146,7 @@ func (f *field) stripValue(value []byte) []byte {
 // every member of the valid object obj, in order, until fn returns false.
 func eachMember(obj []byte, fn func(key, value []byte) bool) {
 	for i, first := 1, true; ; first = false {
-		key, at := nextMember(obj, i, first)
+		key, _, at := nextKey(obj, i, first, "")
 		if key == nil {
 			return
 		}

@@ -23,11 +23,17 @@ const maxNesting = 10000
 // skipSpace returns the index of the first byte at or after i that is not
 // JSON white space.
 func skipSpace(b []byte, i int) int {
-	for i < len(b) && b[i] <= ' ' && (b[i] == ' ' || b[i] == '\n' || b[i] == '\t' || b[i] == '\r') {
+	for i < len(b) {
+		if c := b[i]; c > ' ' || spaces&(1<<c) == 0 {
+			return i
+		}
 		i++
 	}
 	return i
 }
+
+// spaces has bit c set for each JSON white space byte c.
+const spaces = 1<<' ' | 1<<'\t' | 1<<'\n' | 1<<'\r'
 
 // Eight bytes at a time: ones has 1 in every byte, highs the top bit of
 // every byte.
@@ -156,65 +162,46 @@ func scalarAt(b []byte, i int) int {
 	return -1
 }
 
-// nextMember reads what follows, at b[i], the opening brace of an object
+// nextKey reads what follows, at b[i], the opening brace of an object
 // (first) or the value of one of its members: the next member's key (the
 // raw string, with its quotes), its colon, and the index of its value; or,
 // at the closing brace, a nil key and the index past the brace. at is -1
-// where the bytes are not JSON.
-func nextMember(b []byte, i int, first bool) (key []byte, at int) {
-	keyAt, end := memberStart(b, i, first)
-	if keyAt < 0 {
-		return nil, end
-	}
-	keyEnd, _ := scanString(b, keyAt)
-	if keyEnd < 0 {
-		return nil, -1
-	}
-	return b[keyAt:keyEnd], afterKey(b, keyEnd)
-}
-
-// memberStart is nextMember up to the key: it returns the index of the
-// key's opening quote; or, at the closing brace, -1 and the index past it;
-// or -1 and -1 where the bytes are not JSON.
-func memberStart(b []byte, i int, first bool) (keyAt, end int) {
+// where the bytes are not JSON. A decoder that expects a key passes it as
+// want: matched then reports that the key is exactly want, found with one
+// comparison and no scan (want holds no byte that JSON escapes).
+func nextKey(b []byte, i int, first bool, want string) (key []byte, matched bool, at int) {
 	if i = skipSpace(b, i); i >= len(b) {
-		return -1, -1
+		return nil, false, -1
 	}
 	if b[i] == '}' {
-		return -1, i + 1
+		return nil, false, i + 1
 	}
 	if !first {
 		if b[i] != ',' {
-			return -1, -1
+			return nil, false, -1
 		}
-		i = skipSpace(b, i+1)
+		if i = skipSpace(b, i+1); i >= len(b) {
+			return nil, false, -1
+		}
 	}
-	if i >= len(b) || b[i] != '"' {
-		return -1, -1
+	if b[i] != '"' {
+		return nil, false, -1
 	}
-	return i, 0
-}
-
-// matchKey returns the index just past the string at b[i] if it is
-// exactly key, quoted (key holds no byte that JSON escapes); else -1.
-func matchKey(b []byte, i int, key string) int {
-	end := i + 1 + len(key)
-	if end >= len(b) || b[end] != '"' || !equalKey(b[i+1:end], key) {
-		return -1
+	end := i + 1 + len(want)
+	matched = want != "" && end < len(b) && b[end] == '"' && equalKey(b[i+1:end], want)
+	if matched {
+		end++
+	} else if end, _ = scanString(b, i); end < 0 {
+		return nil, false, -1
 	}
-	return end + 1
-}
-
-// afterKey reads the colon after a key that ends before b[i], and returns
-// the index of the value, or -1.
-func afterKey(b []byte, i int) int {
-	if i = skipSpace(b, i); i >= len(b) || b[i] != ':' {
-		return -1
+	key = b[i:end]
+	if i = skipSpace(b, end); i >= len(b) || b[i] != ':' {
+		return nil, false, -1
 	}
 	if i = skipSpace(b, i+1); i >= len(b) {
-		return -1
+		return nil, false, -1
 	}
-	return i
+	return key, matched, i
 }
 
 // nextElement reads what follows, at b[i], the opening bracket of an array
@@ -247,6 +234,9 @@ func skipValue(b []byte, i, depth int) int {
 	if i < 0 || i >= len(b) {
 		return -1
 	}
+	if b[i] != '{' && b[i] != '[' {
+		return scalarAt(b, i)
+	}
 	var small [64]byte
 	closers := small[:0] // the closing byte of each container open
 	for {
@@ -261,7 +251,7 @@ func skipValue(b []byte, i, depth int) int {
 				break
 			}
 			closers = append(closers, '}')
-			if i = memberValue(b, i); i < 0 {
+			if _, _, i = nextKey(b, i, true, ""); i < 0 {
 				return -1
 			}
 			continue
@@ -297,11 +287,12 @@ func skipValue(b []byte, i, depth int) int {
 				i++
 				continue
 			}
-			if b[i] != ',' {
+			if closers[len(closers)-1] == '}' {
+				_, _, i = nextKey(b, i, false, "")
+			} else if b[i] == ',' {
+				i = skipSpace(b, i+1)
+			} else {
 				return -1
-			}
-			if i = skipSpace(b, i+1); closers[len(closers)-1] == '}' {
-				i = memberValue(b, i)
 			}
 			if i < 0 || i >= len(b) {
 				return -1
@@ -309,18 +300,6 @@ func skipValue(b []byte, i, depth int) int {
 			break
 		}
 	}
-}
-
-// memberValue reads a member's key, at b[i], and its colon, and returns the
-// index of its value, or -1.
-func memberValue(b []byte, i int) int {
-	if i >= len(b) || b[i] != '"' {
-		return -1
-	}
-	if i, _ = scanString(b, i); i < 0 {
-		return -1
-	}
-	return afterKey(b, i)
 }
 
 // validJSON reports whether b is exactly one JSON value with optional white

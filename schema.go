@@ -34,9 +34,10 @@ type field struct {
 // A schema is the fields of one object, with a table that finds a field by
 // its key at the cost of one hash and one comparison.
 type schema struct {
-	fields []field
-	seed   uint64
-	slots  [128]uint8 // 1 + the index in fields of the key that hashes here; 0: none
+	fields   []field
+	required uint64 // bit n: fields[n] is required
+	seed     uint64
+	slots    [128]uint8 // 1 + the index in fields of the key that hashes here; 0: none
 }
 
 // newSchema indexes fields: it finds a seed for which no two keys hash
@@ -46,6 +47,11 @@ func newSchema(fields []field) *schema {
 		panic("stackwebhook: more than 64 fields in one object") // decode.go keeps a bit per field
 	}
 	s := &schema{fields: fields}
+	for n, f := range fields {
+		if f.required {
+			s.required |= 1 << n
+		}
+	}
 search:
 	for s.seed = 1; s.seed < 1<<20; s.seed += 2 {
 		s.slots = [128]uint8{}
