@@ -80,19 +80,19 @@ func (d *decoder) parse(payload []byte) (Event, error) {
 	}
 	var typ, data, success []byte // the raw values of the last members of those names
 	var name string               // typ's text, when a string
-	known := false                // typ is a known type
+	k := -1                       // typ's index in knownTypes; -1: unknown
 	var ev Event                  // the event decoded from the data object at evAt,
-	evAt, evType := -1, ""        // as evType
+	evAt, evType := -1, -1        // as evType
 	m := d.object(envelopeSchema, i)
 	for d.member(&m) {
 		switch at := m.at; m.n {
 		case envelopeType:
-			typ, name, known = nil, "", false
+			typ, name, k = nil, "", -1
 			if b[at] != '"' {
 				m.i = skipValue(b, at, d.depth)
 			} else if end, escaped := scanString(b, at); end >= 0 {
 				m.i, typ = end, b[at:end]
-				name, known = eventType(typ, escaped)
+				name, k = eventType(typ, escaped)
 			} else {
 				m.i = -1
 			}
@@ -100,10 +100,10 @@ func (d *decoder) parse(payload []byte) (Event, error) {
 				typ = b[at:m.i]
 			}
 		case envelopeData:
-			if known && b[at] == '{' {
+			if k >= 0 && b[at] == '{' {
 				d.reset()
-				ev, m.i = d.event(name, at)
-				evAt, evType = at, name
+				ev, m.i = d.event(k, at)
+				evAt, evType = at, k
 			} else {
 				m.i = skipValue(b, at, d.depth)
 			}
@@ -132,12 +132,12 @@ func (d *decoder) parse(payload []byte) (Event, error) {
 		return nil, payloadError("data", "expected object, got "+kindOf(data[0]))
 	}
 	d.data = data
-	if !known {
+	if k < 0 {
 		return &UnknownEvent{Type: name, Data: append(json.RawMessage(nil), data...)}, nil
 	}
-	if dataAt := cap(b) - cap(data); evAt != dataAt || evType != name { // never, as Stack sends it
+	if dataAt := cap(b) - cap(data); evAt != dataAt || evType != k { // never, as Stack sends it
 		d.reset()
-		ev, _ = d.event(name, dataAt)
+		ev, _ = d.event(k, dataAt)
 	}
 	d.text.flush()
 	return ev, nil
@@ -156,28 +156,48 @@ var envelopeSchema = newSchema([]field{
 	envelopeSuccess: {key: "success"}, // Svix's ping: {"success": true}
 })
 
+// The index of each known event type in knownTypes.
+const (
+	evUserCreated = iota
+	evUserUpdated
+	evUserDeleted
+	evTeamCreated
+	evTeamUpdated
+	evTeamDeleted
+	evTeamMembershipCreated
+	evTeamMembershipDeleted
+	evTeamPermissionCreated
+	evTeamPermissionDeleted
+	evProjectPermissionCreated
+	evProjectPermissionDeleted
+	evStackTest
+)
+
 // knownTypes are the event types this package decodes, as a schema of
-// keys to find one by its text at the cost of a hash and a comparison.
+// keys, to find one by its text at the cost of a hash and a comparison.
 var knownTypes = newSchema([]field{
-	{key: TypeUserCreated}, {key: TypeUserUpdated}, {key: TypeUserDeleted},
-	{key: TypeTeamCreated}, {key: TypeTeamUpdated}, {key: TypeTeamDeleted},
-	{key: TypeTeamMembershipCreated}, {key: TypeTeamMembershipDeleted},
-	{key: TypeTeamPermissionCreated}, {key: TypeTeamPermissionDeleted},
-	{key: TypeProjectPermissionCreated}, {key: TypeProjectPermissionDeleted},
-	{key: TypeStackTest},
+	evUserCreated:              {key: TypeUserCreated},
+	evUserUpdated:              {key: TypeUserUpdated},
+	evUserDeleted:              {key: TypeUserDeleted},
+	evTeamCreated:              {key: TypeTeamCreated},
+	evTeamUpdated:              {key: TypeTeamUpdated},
+	evTeamDeleted:              {key: TypeTeamDeleted},
+	evTeamMembershipCreated:    {key: TypeTeamMembershipCreated},
+	evTeamMembershipDeleted:    {key: TypeTeamMembershipDeleted},
+	evTeamPermissionCreated:    {key: TypeTeamPermissionCreated},
+	evTeamPermissionDeleted:    {key: TypeTeamPermissionDeleted},
+	evProjectPermissionCreated: {key: TypeProjectPermissionCreated},
+	evProjectPermissionDeleted: {key: TypeProjectPermissionDeleted},
+	evStackTest:                {key: TypeStackTest},
 })
 
-// eventType returns the text of typ, a raw JSON string (or nil), and
-// whether it is a known type. A known type's text is the constant, not a
-// copy.
-func eventType(typ []byte, escaped bool) (string, bool) {
-	if len(typ) == 0 || typ[0] != '"' {
-		return "", false
+// eventType returns the text of typ, a raw JSON string, and its index in
+// knownTypes, or -1. A known type's text is the constant, not a copy.
+func eventType(typ []byte, escaped bool) (string, int) {
+	if k := knownTypes.lookup(typ); k >= 0 {
+		return knownTypes.fields[k].key, k
 	}
-	if n := knownTypes.lookup(typ); n >= 0 {
-		return knownTypes.fields[n].key, true
-	}
-	return unquote(typ, escaped), false
+	return unquote(typ, escaped), -1
 }
 
 // reset forgets the departures of a data object read before.
@@ -187,45 +207,45 @@ func (d *decoder) reset() {
 
 // event decodes the data object at b[at], of a known type, into a new
 // event, and returns it and the index past the object (-1: not JSON).
-func (d *decoder) event(name string, at int) (Event, int) {
-	switch name {
-	case TypeUserCreated:
+func (d *decoder) event(k, at int) (Event, int) {
+	switch k {
+	case evUserCreated:
 		e := new(UserCreated)
 		return e, d.user(&e.Data, userSchema, at)
-	case TypeUserUpdated:
+	case evUserUpdated:
 		e := new(UserUpdated)
 		return e, d.user(&e.Data, userSchema, at)
-	case TypeUserDeleted:
+	case evUserDeleted:
 		e := new(UserDeleted)
 		return e, d.deletedUser(&e.Data, at)
-	case TypeTeamCreated:
+	case evTeamCreated:
 		e := new(TeamCreated)
 		return e, d.team(&e.Data, teamSchema, at)
-	case TypeTeamUpdated:
+	case evTeamUpdated:
 		e := new(TeamUpdated)
 		return e, d.team(&e.Data, teamSchema, at)
-	case TypeTeamDeleted:
+	case evTeamDeleted:
 		e := new(TeamDeleted)
 		return e, d.stringFields(idSchema, [3]*string{&e.Data.ID}, at)
-	case TypeTeamMembershipCreated:
+	case evTeamMembershipCreated:
 		e := new(TeamMembershipCreated)
 		return e, d.stringFields(teamMembershipSchema, [3]*string{&e.Data.TeamID, &e.Data.UserID}, at)
-	case TypeTeamMembershipDeleted:
+	case evTeamMembershipDeleted:
 		e := new(TeamMembershipDeleted)
 		return e, d.stringFields(teamMembershipSchema, [3]*string{&e.Data.TeamID, &e.Data.UserID}, at)
-	case TypeTeamPermissionCreated:
+	case evTeamPermissionCreated:
 		e := new(TeamPermissionCreated)
 		return e, d.stringFields(teamPermissionSchema, [3]*string{&e.Data.ID, &e.Data.UserID, &e.Data.TeamID}, at)
-	case TypeTeamPermissionDeleted:
+	case evTeamPermissionDeleted:
 		e := new(TeamPermissionDeleted)
 		return e, d.stringFields(teamPermissionSchema, [3]*string{&e.Data.ID, &e.Data.UserID, &e.Data.TeamID}, at)
-	case TypeProjectPermissionCreated:
+	case evProjectPermissionCreated:
 		e := new(ProjectPermissionCreated)
 		return e, d.stringFields(projectPermissionSchema, [3]*string{&e.Data.ID, &e.Data.UserID}, at)
-	case TypeProjectPermissionDeleted:
+	case evProjectPermissionDeleted:
 		e := new(ProjectPermissionDeleted)
 		return e, d.stringFields(projectPermissionSchema, [3]*string{&e.Data.ID, &e.Data.UserID}, at)
-	case TypeStackTest:
+	case evStackTest:
 		e := new(TestEvent)
 		return e, d.stringFields(testEventSchema, [3]*string{&e.Data.Message, &e.Data.EndpointURL}, at)
 	}

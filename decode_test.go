@@ -271,6 +271,9 @@ func FuzzDecodeMatchesEncodingJSON(f *testing.F) {
 	// the third into the elements the first left beyond the short length.
 	f.Add([]byte(`{"type":"user.created","data":{"oauth_providers":[{"id":"a","email":"x"},{"id":"b","email":"y"}],"oauth_providers":[{"id":"c"}],"oauth_providers":[{"id":"d"},{"account_id":"e"}]}}`))
 	f.Add([]byte(`{"type":"user.deleted","data":{"id":"u","teams":[{"id":"a"},{"id":"b"}],"teams":[],"teams":[{},{}]}}`))
+	// A string key given twice: packed, then long, then escaped (stringPack).
+	f.Add([]byte(`{"type":"team.created","data":{"id":"a","id":"` + strings.Repeat("x", 70) + `","id":"\u00e9","display_name":"` + strings.Repeat("y", 70) + `","display_name":"b"}}`))
+	f.Add([]byte(`{"data":{"id":"a"},"type":"team.deleted"}`))
 	f.Fuzz(func(t *testing.T, body []byte) {
 		if json.Valid(body) {
 			sameDecoding(t, "fuzz", body)
@@ -317,25 +320,26 @@ func FuzzValidMatchesEncodingJSON(f *testing.F) {
 	})
 }
 
-// The allocations of ParseEvent for each event type, pinned: the event,
-// each string value (its own copy: see TestKeptStringsRetainOnlyThemselves),
-// a block for the *string fields, each raw metadata value, and each nested
-// object or slice; nothing for the keys, the type, the paths or the
-// validation. For every payload that is fewer than json.Unmarshal makes
-// into the same struct (25 against 39 for the full user). A change that adds
-// one fails here.
+// The allocations of ParseEvent for each event type, pinned: the event;
+// one string for the short string values together (stringPack: see
+// TestKeptStringsRetainOnlyThemselves), more when they fill it or an array
+// of objects grows; a block for the *string fields; each raw metadata
+// value; each nested object or slice; nothing for the keys, the type, the
+// paths or the checks. For every payload that is fewer than json.Unmarshal
+// makes into the same struct (16 against 39 for the full user). A change
+// that adds one fails here.
 func TestParseEventAllocations(t *testing.T) {
 	if raceEnabled || testing.CoverMode() != "" {
 		t.Skip("instrumented builds allocate")
 	}
 	want := map[string]float64{
-		"project_permission.created.json": 3, "project_permission.deleted.json": 3, "stack.test.json": 3,
-		"team.created.json": 6, "team.deleted.json": 2, "team.updated.json": 8,
-		"team_membership.created.json": 3, "team_membership.deleted.json": 3,
-		"team_permission.created.json": 4, "team_permission.deleted.json": 4,
-		"user.created-anonymous.json": 7, "user.created-email-not-verified.json": 11,
+		"project_permission.created.json": 2, "project_permission.deleted.json": 2, "stack.test.json": 2,
+		"team.created.json": 5, "team.deleted.json": 2, "team.updated.json": 6,
+		"team_membership.created.json": 2, "team_membership.deleted.json": 2,
+		"team_permission.created.json": 2, "team_permission.deleted.json": 2,
+		"user.created-anonymous.json": 6, "user.created-email-not-verified.json": 7,
 		"user.deleted-no-teams.json": 2, "user.deleted.json": 6,
-		"user.updated-oauth-and-team.json": 25, "user.updated-restricted-by-admin.json": 13,
+		"user.updated-oauth-and-team.json": 16, "user.updated-restricted-by-admin.json": 7,
 	}
 	for name, body := range readPayloads(t, "current") {
 		ev, err := ParseEvent(body)
@@ -346,4 +350,70 @@ func TestParseEventAllocations(t *testing.T) {
 		got := testing.AllocsPerRun(20, func() { _, _ = ParseEvent(body) })
 		assert.Equal(t, want[name], got, "%s (%T)", name, ev)
 	}
+}
+
+// Orders and repetitions the one pass must decode as json does: data before
+// type (read again once the type is known), the type changed after data,
+// and a string key given twice with values that take the three ways a
+// string is set (packed with others, long enough for memory of its own,
+// escaped), in every order.
+func TestDecodeOrdersAndRepeats(t *testing.T) {
+	long := `"` + strings.Repeat("L", packMax+1) + `"`
+	values := []string{`"short"`, long, `"esc\u00e9aped"`, `null`, `7`}
+	bodies := []string{
+		`{"data":{"id":"t1","display_name":"Ops","profile_image_url":null,"created_at_millis":1},"type":"team.created"}`,
+		`{"type":"team.deleted","data":{"id":"t1","display_name":"Ops","profile_image_url":null,"created_at_millis":1},"type":"team.created"}`,
+		`{"type":"team.created","data":{"id":"a"},"data":{"id":"t1","display_name":"Ops","profile_image_url":null,"created_at_millis":1}}`,
+	}
+	for _, a := range values {
+		for _, b := range values {
+			bodies = append(bodies,
+				`{"type":"team.created","data":{"id":`+a+`,"display_name":"Ops","id":`+b+`,"profile_image_url":`+a+`,"profile_image_url":`+b+`,"created_at_millis":1}}`,
+				`{"type":"user.created","data":{"oauth_providers":[{"id":`+a+`,"account_id":"x","email":`+b+`},{"id":`+b+`,"account_id":`+a+`}],"id":"u"}}`)
+		}
+	}
+	for _, body := range bodies {
+		assert.True(t, sameDecoding(t, "order", []byte(body)), body)
+	}
+	// Moved, the members decode to the same event.
+	typeFirst, err := ParseEvent([]byte(`{"type":"team.created","data":{"id":"t1","display_name":"Ops","profile_image_url":null,"created_at_millis":1}}`))
+	require.NoError(t, err)
+	dataFirst, err := ParseEvent([]byte(bodies[0]))
+	require.NoError(t, err)
+	assert.Equal(t, typeFirst, dataFirst)
+	changed, err := ParseEvent([]byte(bodies[1]))
+	require.NoError(t, err)
+	assert.Equal(t, typeFirst, changed)
+}
+
+// Every field of every schema, given a value of another kind, is refused
+// with the kind its table gives: the walkers of decode.go read each field
+// as schema.go describes it.
+func TestEveryFieldRefusesAnotherKind(t *testing.T) {
+	other := map[kind]string{kindString: "12", kindBool: `"yes"`, kindInt: `"12"`, kindObject: `[1]`, kindArray: `{}`}
+	got := map[kind]string{kindString: "number", kindBool: "string", kindInt: "string", kindObject: "array", kindArray: "object"}
+	checked := 0
+	for _, k := range knownTypes.fields {
+		s, _ := schemaFor(k.key)
+		for _, f := range s.fields {
+			if f.kind == kindJSON {
+				continue
+			}
+			body := `{"type":"` + k.key + `","data":{"` + f.key + `":` + other[f.kind] + `}}`
+			_, err := ParseEvent([]byte(body))
+			var pe *PayloadError
+			require.ErrorAs(t, err, &pe, body)
+			assert.Equal(t, PayloadError{Path: "data." + f.key, Problem: "expected " + f.kind.String() + ", got " + got[f.kind]}, *pe, body)
+			_, err = ParseEvent([]byte(`{"type":"` + k.key + `","data":{"` + f.key + `":null}}`))
+			if !f.nullable {
+				require.ErrorAs(t, err, &pe, body)
+				assert.Equal(t, PayloadError{Path: "data." + f.key, Problem: "expected " + f.kind.String() + ", got null"}, *pe, body)
+			} else if err != nil {
+				require.ErrorAs(t, err, &pe, body)
+				assert.NotEqual(t, "data."+f.key, pe.Path, "%s: null is allowed", body)
+			}
+			checked++
+		}
+	}
+	assert.Greater(t, checked, 40)
 }

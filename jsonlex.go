@@ -45,12 +45,14 @@ const (
 // special reports, in the top bit of each byte, which of the eight bytes of
 // x (in little-endian order) a string cannot simply skip: a quote, a
 // backslash, a control character or a byte of a multi-byte UTF-8 sequence.
-// A borrow can mark a byte above a marked one, never one below: the lowest
-// mark is exact.
+// For a byte under 0x80 the sums below do not carry: +0x60 sets its top bit
+// if it is 0x20 or more, and +0x7f after the XOR if it differs from the
+// quote (the backslash). A byte of 0x80 or more is marked by its own top
+// bit, and may carry into the bytes above it, never below: the lowest mark
+// is exact.
 func special(x uint64) uint64 {
-	q := x ^ (ones * '"')
-	s := x ^ (ones * '\\')
-	return ((q-ones)&^q | (s-ones)&^s | (x - ones*0x20) | x) & highs
+	plain := (x + ones*0x60) & ((x ^ ones*'"') + ones*0x7f) & ((x ^ ones*'\\') + ones*0x7f)
+	return (^plain | x) & highs
 }
 
 // scanString reads the string that starts at b[i] (a quote) and returns the
