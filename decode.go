@@ -150,11 +150,11 @@ const (
 	envelopeSuccess
 )
 
-var envelopeSchema = newSchema([]field{
+var envelopeSchema = &schema{[]field{
 	envelopeType:    {key: "type"},
 	envelopeData:    {key: "data"},
 	envelopeSuccess: {key: "success"}, // Svix's ping: {"success": true}
-})
+}}
 
 // The index of each known event type in knownTypes.
 const (
@@ -174,8 +174,8 @@ const (
 )
 
 // knownTypes are the event types this package decodes, as a schema of
-// keys, to find one by its text at the cost of a hash and a comparison.
-var knownTypes = newSchema([]field{
+// keys, to find one by its text.
+var knownTypes = &schema{[]field{
 	evUserCreated:              {key: TypeUserCreated},
 	evUserUpdated:              {key: TypeUserUpdated},
 	evUserDeleted:              {key: TypeUserDeleted},
@@ -189,7 +189,7 @@ var knownTypes = newSchema([]field{
 	evProjectPermissionCreated: {key: TypeProjectPermissionCreated},
 	evProjectPermissionDeleted: {key: TypeProjectPermissionDeleted},
 	evStackTest:                {key: TypeStackTest},
-})
+}}
 
 // eventType returns the text of typ, a raw JSON string, and its index in
 // knownTypes, or -1. A known type's text is the constant, not a copy.
@@ -724,7 +724,12 @@ func (d *decoder) raw(dst *json.RawMessage, f *field, at int) int {
 	if d.b[at] == 'n' && !f.nullable && d.wants(f.key) {
 		d.record(f.key, "expected "+f.kind.String()+", got null")
 	}
-	*dst = append((*dst)[:0], d.b[at:end]...)
+	v := d.b[at:end]
+	if cap(*dst) < len(v) { // json appends to what was there: the same bytes
+		*dst = make(json.RawMessage, len(v))
+	}
+	*dst = (*dst)[:len(v)]
+	copy(*dst, v)
 	return end
 }
 
@@ -754,8 +759,8 @@ func (d *decoder) notInteger(f *field, v []byte) {
 
 // missing reports the required fields of s that an object lacked.
 func (d *decoder) missing(s *schema, seen uint64) {
-	if s.required&^seen == 0 {
-		return
+	if seen == 1<<len(s.fields)-1 {
+		return // all there, as Stack sends them
 	}
 	for n := range s.fields {
 		if f := &s.fields[n]; f.required && seen&(1<<n) == 0 && d.wants(f.key) {

@@ -33,7 +33,7 @@ func skipSpace(b []byte, i int) int {
 }
 
 // spaces has bit c set for each JSON white space byte c.
-const spaces = 1<<' ' | 1<<'\t' | 1<<'\n' | 1<<'\r'
+const spaces uint64 = 1<<' ' | 1<<'\t' | 1<<'\n' | 1<<'\r'
 
 // Eight bytes at a time: ones has 1 in every byte, highs the top bit of
 // every byte.

@@ -1,9 +1,6 @@
 package stackwebhook
 
-import (
-	"encoding/binary"
-	"strconv"
-)
+import "strconv"
 
 // What Stack sends for each event, key by key (shared/reference/stack-events.md):
 // the JSON kind, whether it may be null, and whether it is required. A key
@@ -31,64 +28,22 @@ type field struct {
 	object   *schema // for kindObject and kindArray
 }
 
-// A schema is the fields of one object, with a table that finds a field by
-// its key at the cost of one hash and one comparison.
+// A schema is the fields of one object.
 type schema struct {
-	fields   []field
-	required uint64 // bit n: fields[n] is required
-	seed     uint64
-	slots    [128]uint8 // 1 + the index in fields of the key that hashes here; 0: none
-}
-
-// newSchema indexes fields: it finds a seed for which no two keys hash
-// alike, trying odd seeds in order, so that every build finds the same.
-func newSchema(fields []field) *schema {
-	if len(fields) > 64 {
-		panic("stackwebhook: more than 64 fields in one object") // decode.go keeps a bit per field
-	}
-	s := &schema{fields: fields}
-	for n, f := range fields {
-		if f.required {
-			s.required |= 1 << n
-		}
-	}
-search:
-	for s.seed = 1; s.seed < 1<<20; s.seed += 2 {
-		s.slots = [128]uint8{}
-		for n := range fields {
-			h := keyHash([]byte(fields[n].key), s.seed)
-			if s.slots[h] != 0 {
-				continue search
-			}
-			s.slots[h] = uint8(n + 1)
-		}
-		return s
-	}
-	panic("stackwebhook: no seed separates the keys " + fields[0].key + "...")
-}
-
-// keyHash hashes a key by its length and its first and last eight bytes
-// (all of them, up to 16), then spreads it over the 128 slots by seed.
-func keyHash(k []byte, seed uint64) uint8 {
-	h := uint64(len(k))
-	if len(k) >= 8 {
-		h ^= binary.LittleEndian.Uint64(k)*0x9E3779B97F4A7C15 ^ binary.LittleEndian.Uint64(k[len(k)-8:])*0xC2B2AE3D27D4EB4F
-	} else {
-		for _, c := range k {
-			h = h<<8 | uint64(c)
-		}
-		h *= 0x9E3779B97F4A7C15
-	}
-	return uint8((h * seed) >> 57)
+	fields []field
 }
 
 // lookup returns the index in s of the field whose key is rawKey (a JSON
 // string with its quotes, as in the payload), or -1. Keys match exactly,
 // after unescaping, as encoding/json unescapes them ("\u0069d" is id).
+// (decode.go first tries the key Stack sends next, and comes here for the
+// others: a comparison of the length and the middle byte for most.)
 func (s *schema) lookup(rawKey []byte) int {
 	k := rawKey[1 : len(rawKey)-1]
-	if slot := s.slots[keyHash(k, s.seed)]; slot != 0 && equalKey(k, s.fields[slot-1].key) {
-		return int(slot - 1)
+	for n := range s.fields {
+		if key := s.fields[n].key; len(key) == len(k) && len(k) > 0 && key[len(k)/2] == k[len(k)/2] && equalKey(k, key) {
+			return n
+		}
 	}
 	for _, c := range k {
 		if c == '\\' { // rarely: an escaped key
@@ -116,7 +71,7 @@ const (
 	teamServerMetadata
 )
 
-var teamSchema = newSchema([]field{
+var teamSchema = &schema{[]field{
 	teamID:                     req("id", kindString),
 	teamDisplayName:            req("display_name", kindString),
 	teamProfileImageURL:        reqNull("profile_image_url", kindString),
@@ -124,7 +79,7 @@ var teamSchema = newSchema([]field{
 	teamClientMetadata:         laterNull("client_metadata", kindJSON),           // 2024-08
 	teamClientReadOnlyMetadata: laterNull("client_read_only_metadata", kindJSON), // 2024-08
 	teamServerMetadata:         laterNull("server_metadata", kindJSON),           // 2024-08
-})
+}}
 
 const (
 	userID = iota
@@ -156,7 +111,7 @@ const (
 	userRequiresTOTPMFA
 )
 
-var userSchema = newSchema([]field{
+var userSchema = &schema{[]field{
 	userID:                              req("id", kindString),
 	userPrimaryEmail:                    reqNull("primary_email", kindString),
 	userPrimaryEmailVerified:            req("primary_email_verified", kindBool),
@@ -184,23 +139,23 @@ var userSchema = newSchema([]field{
 	userOAuthProviders:                  {key: "oauth_providers", kind: kindArray, required: true, object: oauthProviderSchema},
 	userAuthWithEmail:                   req("auth_with_email", kindBool),
 	userRequiresTOTPMFA:                 later("requires_totp_mfa", kindBool), // 2024-08
-})
+}}
 
-var restrictedReasonSchema = newSchema([]field{req("type", kindString)})
+var restrictedReasonSchema = &schema{[]field{req("type", kindString)}}
 
-var riskScoresSchema = newSchema([]field{
+var riskScoresSchema = &schema{[]field{
 	{key: "sign_up", kind: kindObject, required: true, object: signUpRiskSchema},
-})
+}}
 
 const (
 	signUpBot = iota
 	signUpFreeTrialAbuse
 )
 
-var signUpRiskSchema = newSchema([]field{
+var signUpRiskSchema = &schema{[]field{
 	signUpBot:            req("bot", kindInt),
 	signUpFreeTrialAbuse: req("free_trial_abuse", kindInt),
-})
+}}
 
 const (
 	oauthID = iota
@@ -208,34 +163,34 @@ const (
 	oauthEmail
 )
 
-var oauthProviderSchema = newSchema([]field{
+var oauthProviderSchema = &schema{[]field{
 	oauthID:        req("id", kindString),
 	oauthAccountID: req("account_id", kindString),
 	oauthEmail:     laterNull("email", kindString), // Stack's schema: nullable and optional; absent is null
-})
+}}
 
 const (
 	deletedUserID = iota
 	deletedUserTeams
 )
 
-var deletedUserSchema = newSchema([]field{
+var deletedUserSchema = &schema{[]field{
 	deletedUserID:    req("id", kindString),
 	deletedUserTeams: {key: "teams", kind: kindArray, object: idSchema}, // 2024-09
-})
+}}
 
 // The objects of string fields alone, all required, decoded by
 // decoder.stringFields.
 
-var idSchema = newSchema([]field{req("id", kindString)}) // team.deleted's data, user.deleted's teams
+var idSchema = &schema{[]field{req("id", kindString)}} // team.deleted's data, user.deleted's teams
 
-var teamMembershipSchema = newSchema([]field{req("team_id", kindString), req("user_id", kindString)})
+var teamMembershipSchema = &schema{[]field{req("team_id", kindString), req("user_id", kindString)}}
 
-var teamPermissionSchema = newSchema([]field{req("id", kindString), req("user_id", kindString), req("team_id", kindString)})
+var teamPermissionSchema = &schema{[]field{req("id", kindString), req("user_id", kindString), req("team_id", kindString)}}
 
-var projectPermissionSchema = newSchema([]field{req("id", kindString), req("user_id", kindString)})
+var projectPermissionSchema = &schema{[]field{req("id", kindString), req("user_id", kindString)}}
 
-var testEventSchema = newSchema([]field{req("message", kindString), req("endpointUrl", kindString)})
+var testEventSchema = &schema{[]field{req("message", kindString), req("endpointUrl", kindString)}}
 
 // schemaFor returns what Stack sends for a known event type; false for
 // others.
