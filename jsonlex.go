@@ -186,24 +186,40 @@ func nextKey(b []byte, i int, first bool, want string) (key []byte, matched bool
 			return nil, false, -1
 		}
 	}
-	if b[i] != '"' {
-		return nil, false, -1
-	}
 	end := i + 1 + len(want)
-	matched = want != "" && end < len(b) && b[end] == '"' && equalKey(b[i+1:end], want)
-	if matched {
-		end++
-	} else if end, _ = scanString(b, i); end < 0 {
+	if matched = want != "" && end < len(b) && b[i] == '"' && b[end] == '"' && equalKey(b[i+1:end], want); matched {
+		at = colon(b, end+1)
+	} else {
+		end, at = keyColon(b, i)
+	}
+	if at < 0 {
 		return nil, false, -1
 	}
-	key = b[i:end]
-	if i = skipSpace(b, end); i >= len(b) || b[i] != ':' {
-		return nil, false, -1
+	return b[i:end], matched, at
+}
+
+// keyColon reads the key at b[i] and its colon, and returns the index past
+// the key and the index of the member's value (-1: not JSON).
+func keyColon(b []byte, i int) (keyEnd, at int) {
+	if i >= len(b) || b[i] != '"' {
+		return -1, -1
+	}
+	if keyEnd, _ = scanString(b, i); keyEnd < 0 {
+		return -1, -1
+	}
+	return keyEnd, colon(b, keyEnd)
+}
+
+// colon reads the colon after a key that ends before b[i], and returns the
+// index of the value, or -1.
+func colon(b []byte, i int) int {
+	if i = skipSpace(b, i); i >= len(b) || b[i] != ':' {
+		return -1
 	}
 	if i = skipSpace(b, i+1); i >= len(b) {
-		return nil, false, -1
+		return -1
 	}
-	return key, matched, i
+	return i
 }
 
 // nextElement reads what follows, at b[i], the opening bracket of an array
@@ -253,7 +269,7 @@ func skipValue(b []byte, i, depth int) int {
 				break
 			}
 			closers = append(closers, '}')
-			if _, _, i = nextKey(b, i, true, ""); i < 0 {
+			if _, i = keyColon(b, i); i < 0 {
 				return -1
 			}
 			continue
@@ -270,6 +286,10 @@ func skipValue(b []byte, i, depth int) int {
 				return -1
 			}
 			continue
+		case '"':
+			if i, _ = scanString(b, i); i < 0 {
+				return -1
+			}
 		default:
 			if i = scalarAt(b, i); i < 0 {
 				return -1
@@ -289,12 +309,11 @@ func skipValue(b []byte, i, depth int) int {
 				i++
 				continue
 			}
-			if closers[len(closers)-1] == '}' {
-				_, _, i = nextKey(b, i, false, "")
-			} else if b[i] == ',' {
-				i = skipSpace(b, i+1)
-			} else {
+			if b[i] != ',' {
 				return -1
+			}
+			if i = skipSpace(b, i+1); closers[len(closers)-1] == '}' {
+				_, i = keyColon(b, i)
 			}
 			if i < 0 || i >= len(b) {
 				return -1
