@@ -263,11 +263,17 @@ func (wh *Webhook) matchV1a(id string, ts int64, payload []byte, signatures stri
 // under TinyGo an iterator's closure allocates on every call.)
 func nextSignature(header, version string) (sig, rest string) {
 	for header != "" {
-		var entry string
-		entry, header, _ = strings.Cut(header, " ")
-		v, after, ok := strings.Cut(entry, ",")
-		if ok && v == version {
-			sig, _, _ = strings.Cut(after, ",")
+		entry := header
+		if i := strings.IndexByte(header, ' '); i >= 0 {
+			entry, header = header[:i], header[i+1:]
+		} else {
+			header = ""
+		}
+		if len(entry) > len(version) && entry[len(version)] == ',' && entry[:len(version)] == version {
+			sig = entry[len(version)+1:]
+			if i := strings.IndexByte(sig, ','); i >= 0 {
+				sig = sig[:i]
+			}
 			return sig, header
 		}
 	}
