@@ -68,3 +68,23 @@ func TestKeptStringsRetainOnlyThemselves(t *testing.T) {
 	t.Logf("the ids of %d events hold %.1f KiB through ParseEvent, %.1f KiB through json.Unmarshal", n, float64(ours)/1024, float64(theirs)/1024)
 	assert.LessOrEqual(t, ours, 2*max(theirs, 64<<10), "at most twice json.Unmarshal's (or 128 KiB, the noise of a measurement)")
 }
+
+// The bounded share: a kept id of a full user event (short strings
+// throughout, which share one allocation per stringPack) retains at most
+// packSize bytes, whatever else the event held.
+func TestKeptStringRetainsAtMostItsPack(t *testing.T) {
+	const n = 4000
+	body := readPayloads(t, "current")["user.updated-oauth-and-team.json"]
+	ids := make([]string, 0, n)
+	before := liveHeap()
+	for i := 0; i < n; i++ {
+		ev, err := ParseEvent(append([]byte(nil), body...))
+		require.NoError(t, err)
+		ids = append(ids, ev.(*UserUpdated).Data.ID)
+	}
+	held := liveHeap() - before
+	runtime.KeepAlive(ids)
+	t.Logf("the ids of %d full user events hold %.1f KiB (%.0f B each)", n, float64(held)/1024, float64(held)/n)
+	assert.LessOrEqual(t, held, int64(n*packSize+64<<10), "at most a pack a kept id (and 64 KiB of measurement noise)")
+	assert.Greater(t, held, int64(n*48), "each id is held (else this measures nothing)")
+}
