@@ -37,11 +37,11 @@ type schema struct {
 // string with its quotes, as in the payload), or -1. Keys match exactly,
 // after unescaping, as encoding/json unescapes them ("\u0069d" is id).
 // (decode.go first tries the key Stack sends next, and comes here for the
-// others: a comparison of the length and the middle byte for most.)
+// others: the length, the first and the middle byte rule out most.)
 func (s *schema) lookup(rawKey []byte) int {
 	k := rawKey[1 : len(rawKey)-1]
 	for n := range s.fields {
-		if key := s.fields[n].key; len(key) == len(k) && len(k) > 0 && key[len(k)/2] == k[len(k)/2] && equalKey(k, key) {
+		if key := s.fields[n].key; len(key) == len(k) && len(k) > 0 && key[0] == k[0] && key[len(k)/2] == k[len(k)/2] && equalKey(k, key) {
 			return n
 		}
 	}

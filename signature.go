@@ -200,8 +200,8 @@ var b64 = base64.StdEncoding.Strict()
 
 func (wh *Webhook) matchHMAC(id string, ts int64, payload []byte, signatures string) error {
 	s := wh.macs.Get().(*macState)
-	defer wh.macs.Put(s)
 	want := s.sign(id, ts, payload)
+	wh.macs.Put(s)
 	var enc [v1Base64Len]byte
 	var got [sha256.Size + 1]byte // Decode may write DecodedLen(44) = 33 bytes
 	for rest := signatures; rest != ""; {
