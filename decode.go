@@ -508,6 +508,7 @@ func (d *decoder) oauthProviders(s *[]OAuthProvider, f *field, at int) int {
 	defer d.pop()
 	d.depth++
 	i, n := at+1, 0
+	mark := d.text.mark()
 	for first := true; ; first = false {
 		at, more := nextElement(d.b, i, first)
 		if !more {
@@ -515,8 +516,8 @@ func (d *decoder) oauthProviders(s *[]OAuthProvider, f *field, at int) int {
 			*s = truncate(*s, n)
 			return at
 		}
-		if n == cap(*s) {
-			d.text.flush() // the pending fields of the elements move
+		if n == cap(*s) && d.text.since(mark) {
+			d.text.flush() // the elements move: set their pending fields first
 		}
 		*s = grow(*s, n)
 		if d.b[at] != '{' {
@@ -591,6 +592,7 @@ func (d *decoder) teamRefs(s *[]DeletedUserTeam, f *field, at int) int {
 	defer d.pop()
 	d.depth++
 	i, n := at+1, 0
+	mark := d.text.mark()
 	for first := true; ; first = false {
 		at, more := nextElement(d.b, i, first)
 		if !more {
@@ -598,8 +600,8 @@ func (d *decoder) teamRefs(s *[]DeletedUserTeam, f *field, at int) int {
 			*s = truncate(*s, n)
 			return at
 		}
-		if n == cap(*s) {
-			d.text.flush() // the pending fields of the elements move
+		if n == cap(*s) && d.text.since(mark) {
+			d.text.flush() // the elements move: set their pending fields first
 		}
 		*s = grow(*s, n)
 		if d.b[at] != '{' {

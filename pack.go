@@ -13,6 +13,22 @@ type stringPack struct {
 	dsts [packFields]*string // the fields to set, in the order their values came
 	ends [packFields]uint8   // where each one's text ends in buf
 	k    int
+	gen  int // flushes so far
+}
+
+// A packMark is where the pending fields stood: see since.
+type packMark struct{ gen, k int }
+
+func (p *stringPack) mark() packMark { return packMark{p.gen, p.k} }
+
+// since reports whether a field was added after m and is still pending:
+// one that an array's elements hold, which must be set before the array
+// moves.
+func (p *stringPack) since(m packMark) bool {
+	if p.gen != m.gen {
+		return p.k > 0
+	}
+	return p.k > m.k
 }
 
 const (
@@ -68,4 +84,5 @@ func (p *stringPack) flush() {
 		p.dsts[i] = nil
 	}
 	p.n, p.k = 0, 0
+	p.gen++
 }
