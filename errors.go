@@ -83,3 +83,30 @@ var errAmbiguousHeader = [len(headerNames)]error{
 	detail(ErrInvalidHeaders, "the HeaderMap holds webhook-timestamp twice, in different letter cases"),
 	detail(ErrInvalidHeaders, "the HeaderMap holds webhook-signature twice, in different letter cases"),
 }
+
+// ErrInvalidPayload: the body is signed but is not a Stack webhook payload
+// that this package can decode: not JSON, not an object, no string "type",
+// no object "data", or a data object that lacks a key Stack always sends or
+// holds a value of the wrong JSON type. The error is a *PayloadError, which
+// names the JSON path.
+var ErrInvalidPayload = errors.New("stackwebhook: invalid payload")
+
+// PayloadError says where a payload departs from what Stack sends. It
+// matches ErrInvalidPayload with errors.Is.
+type PayloadError struct {
+	Path    string // the JSON path, such as "data.selected_team.display_name"; "" for the whole body
+	Problem string // such as "expected string, got null" or "missing"
+}
+
+// Error says where and what: "stackwebhook: invalid payload: data.id: missing".
+func (e *PayloadError) Error() string {
+	if e.Path == "" {
+		return ErrInvalidPayload.Error() + ": " + e.Problem
+	}
+	return ErrInvalidPayload.Error() + ": " + e.Path + ": " + e.Problem
+}
+
+// Unwrap returns ErrInvalidPayload.
+func (e *PayloadError) Unwrap() error { return ErrInvalidPayload }
+
+func payloadError(path, problem string) error { return &PayloadError{Path: path, Problem: problem} }
