@@ -85,7 +85,7 @@ func (d *decoder) parse(payload []byte) (Event, error) {
 	evAt, evType := -1, -1        // as evType
 	m := d.object(envelopeSchema, i)
 	for d.member(&m) {
-		switch at := m.at; m.n {
+		switch at := m.i; m.n {
 		case envelopeType:
 			typ, name, k = nil, "", -1
 			if b[at] != '"' {
@@ -255,13 +255,14 @@ func (d *decoder) event(k, at int) (Event, int) {
 // members reads the members of one object of a schema: see decoder.member.
 type members struct {
 	s     *schema
-	i     int    // where the reading is: after the brace or a value; -1: not JSON
+	i     int    // where the reading is: at a member's value, after it, or -1: not JSON
 	first bool   // no member read yet
 	seen  uint64 // bit n: s.fields[n] was present
-	n     int    // the field of the member just read (-1: none yet),
-	f     *field // its description,
-	at    int    // and the index of its value
+	n     int    // the field of the member just read (-1: none yet)
 }
+
+// field describes the member just read.
+func (m *members) field() *field { return &m.s.fields[m.n] }
 
 // object starts reading the object at b[at] (an opening brace).
 func (d *decoder) object(s *schema, at int) members {
@@ -270,7 +271,7 @@ func (d *decoder) object(s *schema, at int) members {
 }
 
 // member reads up to the next member of a field of m.s, skipping the
-// others, and returns true; the caller reads its value and sets m.i past
+// others, and returns true, m.i at its value: the caller reads it and sets m.i past
 // it. At the object's end it reports the required fields that were not
 // there, sets m.i past the closing brace, and returns false; on bytes that
 // are not JSON, it sets m.i to -1 and returns false.
@@ -302,7 +303,7 @@ func (d *decoder) member(m *members) bool {
 			continue
 		}
 		m.seen |= 1 << n
-		m.i, m.n, m.f, m.at = at, n, &m.s.fields[n], at
+		m.i, m.n = at, n
 		return true
 	}
 	return false
@@ -316,7 +317,7 @@ func (d *decoder) member(m *members) bool {
 func (d *decoder) user(u *User, s *schema, at int) int {
 	m := d.object(s, at)
 	for d.member(&m) {
-		f, at := m.f, m.at
+		f, at := m.field(), m.i
 		switch m.n {
 		case userID:
 			m.i = d.str(&u.ID, f, at)
@@ -399,7 +400,7 @@ func (d *decoder) user(u *User, s *schema, at int) int {
 		case userRiskScores:
 			m.i = d.riskScores(&u.RiskScores, f, at)
 		case userOAuthProviders:
-			m.i = d.oauthProviders(&u.OAuthProviders, f, at)
+			m.i = objects(d, &u.OAuthProviders, f, at, d.oauthProvider)
 		case userAuthWithEmail:
 			m.i = d.boolean(&u.AuthWithEmail, f, at)
 		case userRequiresTOTPMFA:
@@ -414,7 +415,7 @@ func (d *decoder) user(u *User, s *schema, at int) int {
 func (d *decoder) team(t *Team, s *schema, at int) int {
 	m := d.object(s, at)
 	for d.member(&m) {
-		f, at := m.f, m.at
+		f, at := m.field(), m.i
 		switch m.n {
 		case teamID:
 			m.i = d.str(&t.ID, f, at)
@@ -445,20 +446,20 @@ func (d *decoder) riskScores(r *RiskScores, f *field, at int) int {
 	defer d.pop()
 	m := d.object(f.object, at)
 	for d.member(&m) { // sign_up, the one field
-		if d.b[m.at] != '{' {
-			m.i = d.other(m.f, m.at)
+		if d.b[m.i] != '{' {
+			m.i = d.other(m.field(), m.i)
 			continue
 		}
-		d.push(m.f.key, -1)
-		n := d.object(m.f.object, m.at)
+		d.push(m.field().key, -1)
+		n := d.object(m.field().object, m.i)
 		for d.member(&n) {
 			switch n.n {
 			case signUpBot:
-				n.i = d.int(&r.SignUp.Bot, n.f, n.at)
+				n.i = d.int(&r.SignUp.Bot, n.field(), n.i)
 			case signUpFreeTrialAbuse:
-				n.i = d.int(&r.SignUp.FreeTrialAbuse, n.f, n.at)
+				n.i = d.int(&r.SignUp.FreeTrialAbuse, n.field(), n.i)
 			default:
-				n.i = skipValue(d.b, n.at, d.depth)
+				n.i = skipValue(d.b, n.i, d.depth)
 			}
 		}
 		d.pop()
@@ -492,10 +493,12 @@ func truncate[E any](s []E, n int) []E {
 	return s[:n]
 }
 
-// oauthProviders decodes an array into *s as json does: element n goes
+// objects decodes an array of objects into *s as json does: element n goes
 // into the existing (*s)[n] when there is one (grow), the slice ends with
-// the last element, [] gives an empty, non-nil slice, and null nil.
-func (d *decoder) oauthProviders(s *[]OAuthProvider, f *field, at int) int {
+// the last element, [] gives an empty, non-nil slice, and null nil. elem
+// decodes one object at b[at] and returns the index past it; an element
+// that is not an object is a departure, and left as it is.
+func objects[E any](d *decoder, s *[]E, f *field, at int, elem func(e *E, at int) int) int {
 	switch d.b[at] {
 	case 'n':
 		*s = nil
@@ -520,97 +523,13 @@ func (d *decoder) oauthProviders(s *[]OAuthProvider, f *field, at int) int {
 			d.text.flush() // the elements move: set their pending fields first
 		}
 		*s = grow(*s, n)
-		if d.b[at] != '{' {
-			if i = d.element(n, at); i < 0 {
-				return -1
-			}
-			n++
-			continue
-		}
-		p := &(*s)[n]
 		d.push("", n)
-		m := d.object(f.object, at)
-		for d.member(&m) {
-			switch m.n {
-			case oauthID:
-				m.i = d.str(&p.ID, m.f, m.at)
-			case oauthAccountID:
-				m.i = d.str(&p.AccountID, m.f, m.at)
-			case oauthEmail:
-				m.i = d.strPtr(&p.Email, m.f, m.at)
-			default:
-				m.i = skipValue(d.b, m.at, d.depth)
-			}
+		if d.b[at] == '{' {
+			i = elem(&(*s)[n], at)
+		} else if i = skipValue(d.b, at, d.depth); i >= 0 && d.wants("") {
+			d.record("", "expected object, got "+kindOf(d.b[at]))
 		}
 		d.pop()
-		if i = m.i; i < 0 {
-			return -1
-		}
-		n++
-	}
-}
-
-// element reads the element n of an array of objects, at b[at], that is
-// not an object (a departure), and returns the index past it (-1: not
-// JSON).
-func (d *decoder) element(n, at int) int {
-	end := skipValue(d.b, at, d.depth)
-	if end >= 0 && d.wants("") {
-		d.push("", n)
-		d.record("", "expected object, got "+kindOf(d.b[at]))
-		d.pop()
-	}
-	return end
-}
-
-func (d *decoder) deletedUser(u *DeletedUser, at int) int {
-	m := d.object(deletedUserSchema, at)
-	for d.member(&m) {
-		switch f, at := m.f, m.at; m.n {
-		case deletedUserID:
-			m.i = d.str(&u.ID, f, at)
-		case deletedUserTeams:
-			m.i = d.teamRefs(&u.Teams, f, at)
-		default:
-			m.i = skipValue(d.b, at, d.depth)
-		}
-	}
-	return m.i
-}
-
-// teamRefs decodes user.deleted's teams as oauthProviders does its array.
-func (d *decoder) teamRefs(s *[]DeletedUserTeam, f *field, at int) int {
-	switch d.b[at] {
-	case 'n':
-		*s = nil
-		return d.other(f, at)
-	case '[':
-	default:
-		return d.other(f, at)
-	}
-	d.push(f.key, -1)
-	defer d.pop()
-	d.depth++
-	i, n := at+1, 0
-	mark := d.text.mark()
-	for first := true; ; first = false {
-		at, more := nextElement(d.b, i, first)
-		if !more {
-			d.depth--
-			*s = truncate(*s, n)
-			return at
-		}
-		if n == cap(*s) && d.text.since(mark) {
-			d.text.flush() // the elements move: set their pending fields first
-		}
-		*s = grow(*s, n)
-		if d.b[at] != '{' {
-			i = d.element(n, at)
-		} else {
-			d.push("", n)
-			i = d.stringFields(f.object, [3]*string{&(*s)[n].ID}, at)
-			d.pop()
-		}
 		if i < 0 {
 			return -1
 		}
@@ -618,12 +537,50 @@ func (d *decoder) teamRefs(s *[]DeletedUserTeam, f *field, at int) int {
 	}
 }
 
+// oauthProvider decodes one element of oauth_providers.
+func (d *decoder) oauthProvider(p *OAuthProvider, at int) int {
+	m := d.object(oauthProviderSchema, at)
+	for d.member(&m) {
+		switch m.n {
+		case oauthID:
+			m.i = d.str(&p.ID, m.field(), m.i)
+		case oauthAccountID:
+			m.i = d.str(&p.AccountID, m.field(), m.i)
+		case oauthEmail:
+			m.i = d.strPtr(&p.Email, m.field(), m.i)
+		default:
+			m.i = skipValue(d.b, m.i, d.depth)
+		}
+	}
+	return m.i
+}
+
+// teamRef decodes one element of user.deleted's teams.
+func (d *decoder) teamRef(t *DeletedUserTeam, at int) int {
+	return d.stringFields(idSchema, [3]*string{&t.ID}, at)
+}
+
+func (d *decoder) deletedUser(u *DeletedUser, at int) int {
+	m := d.object(deletedUserSchema, at)
+	for d.member(&m) {
+		switch f, at := m.field(), m.i; m.n {
+		case deletedUserID:
+			m.i = d.str(&u.ID, f, at)
+		case deletedUserTeams:
+			m.i = objects(d, &u.Teams, f, at, d.teamRef)
+		default:
+			m.i = skipValue(d.b, at, d.depth)
+		}
+	}
+	return m.i
+}
+
 // stringFields decodes the object at b[at], whose fields in s are all
 // strings, into the field at the same index in dsts.
 func (d *decoder) stringFields(s *schema, dsts [3]*string, at int) int {
 	m := d.object(s, at)
 	for d.member(&m) {
-		m.i = d.str(dsts[m.n], m.f, m.at)
+		m.i = d.str(dsts[m.n], m.field(), m.i)
 	}
 	return m.i
 }

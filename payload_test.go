@@ -9,9 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"reflect"
 	"regexp"
-	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -502,47 +500,6 @@ func FuzzParseEvent(f *testing.F) {
 		require.NoError(t, err, "%s", out)
 		require.Equal(t, ev.EventType(), again.EventType())
 	})
-}
-
-// BenchmarkParseEvent runs ParseEvent (validation included) beside a
-// plain json.Unmarshal into the same struct, for every current payload
-// (sub-benchmark names: the file). ./bench/ratios.sh does not read these:
-// compare the pairs, or see the README.
-func BenchmarkParseEvent(b *testing.B) {
-	payloads := readPayloads(b, "current")
-	names := make([]string, 0, len(payloads))
-	for name := range payloads {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	for _, name := range names {
-		payload := payloads[name]
-		ev, err := ParseEvent(payload)
-		require.NoError(b, err)
-		if _, unknown := ev.(*UnknownEvent); unknown {
-			continue
-		}
-		event := strings.TrimSuffix(name, ".json")
-		b.Run("event="+event+"/impl=ParseEvent", func(b *testing.B) {
-			b.SetBytes(int64(len(payload)))
-			b.ReportAllocs()
-			for b.Loop() {
-				if _, err := ParseEvent(payload); err != nil {
-					b.Fatal(err)
-				}
-			}
-		})
-		typ := reflect.TypeOf(ev).Elem()
-		b.Run("event="+event+"/impl=json.Unmarshal", func(b *testing.B) {
-			b.SetBytes(int64(len(payload)))
-			b.ReportAllocs()
-			for b.Loop() {
-				if err := json.Unmarshal(payload, reflect.New(typ).Interface()); err != nil {
-					b.Fatal(err)
-				}
-			}
-		})
-	}
 }
 
 // encoding/json matches keys case-insensitively; Stack's keys are exact, so
