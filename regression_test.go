@@ -39,3 +39,27 @@ func TestRegressionBadTimestampAllocationBound(t *testing.T) {
 	require.ErrorIs(t, wh.Verify(body, h), ErrInvalidHeaders)
 	assert.LessOrEqual(t, testing.AllocsPerRun(10, func() { _ = wh.Verify(body, h) }), 2.0)
 }
+
+// FuzzParseEvent, testdata/fuzz/FuzzParseEvent/107bed70e5f334f7: a key whose
+// text holds a backslash or a quote ("\\" is one backslash) was looked up
+// again re-quoted, which is no JSON string, and unquote indexed past its
+// end: a panic for any body with such a key, at any depth.
+func TestRegressionEscapedBackslashKey(t *testing.T) {
+	for _, body := range []string{
+		`{"\\":0}`,
+		`{"type":"team.deleted","data":{"\\":1,"\"":2,"i\u0064":"t","x\\":3}}`,
+		`{"type":"user.deleted","data":{"id":"u","teams":[{"\\\"":1,"\u0069d":"t"}]}}`,
+	} {
+		assert.NotPanics(t, func() {
+			ev, err := ParseEvent([]byte(body))
+			if err == nil {
+				_, err = MarshalEvent(ev)
+				assert.NoError(t, err)
+			}
+			_, _, _ = ParseEventBestEffort([]byte(body))
+		}, body)
+	}
+	ev, err := ParseEvent([]byte(`{"type":"team.deleted","data":{"\\":1,"i\u0064":"t"}}`))
+	require.NoError(t, err)
+	assert.Equal(t, "t", ev.(*TeamDeleted).Data.ID)
+}

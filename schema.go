@@ -46,8 +46,14 @@ func (s *schema) lookup(rawKey []byte) int {
 		}
 	}
 	for _, c := range k {
-		if c == '\\' { // rarely: an escaped key
-			return s.lookup([]byte(`"` + unquote(rawKey, true) + `"`))
+		if c == '\\' { // rarely: an escaped key, compared unescaped
+			key := unquote(rawKey, true)
+			for n := range s.fields {
+				if s.fields[n].key == key {
+					return n
+				}
+			}
+			break
 		}
 	}
 	return -1
