@@ -1,9 +1,6 @@
 package stackwebhook
 
-import (
-	"encoding/json"
-	"strconv"
-)
+import "strconv"
 
 // This file reads a webhook body in one pass over its bytes: it checks the
 // JSON syntax (as encoding/json's Valid decides it), finds the envelope,
@@ -133,7 +130,7 @@ func (d *decoder) parse(payload []byte) (Event, error) {
 	}
 	d.data = data
 	if k < 0 {
-		return &UnknownEvent{Type: name, Data: append(json.RawMessage(nil), data...)}, nil
+		return &UnknownEvent{Type: name, Data: append(RawMessage(nil), data...)}, nil
 	}
 	if dataAt := cap(b) - cap(data); evAt != dataAt || evType != k { // never, as Stack sends it
 		d.reset()
@@ -674,8 +671,8 @@ func (d *decoder) integer(f *field, at int) (n int64, ok bool, end int) {
 	return n, ok, end
 }
 
-// raw keeps the raw bytes of any value, as json.RawMessage does.
-func (d *decoder) raw(dst *json.RawMessage, f *field, at int) int {
+// raw keeps the raw bytes of any value, as RawMessage does.
+func (d *decoder) raw(dst *RawMessage, f *field, at int) int {
 	end := skipValue(d.b, at, d.depth)
 	if end < 0 {
 		return -1
@@ -685,7 +682,7 @@ func (d *decoder) raw(dst *json.RawMessage, f *field, at int) int {
 	}
 	v := d.b[at:end]
 	if cap(*dst) < len(v) { // json appends to what was there: the same bytes
-		*dst = make(json.RawMessage, len(v))
+		*dst = make(RawMessage, len(v))
 	}
 	*dst = (*dst)[:len(v)]
 	copy(*dst, v)

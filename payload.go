@@ -1,7 +1,5 @@
 package stackwebhook
 
-import "encoding/json"
-
 // VerifyEvent is Verify followed, only if it succeeds, by ParseEvent. A
 // verification failure is returned as Verify returns it; a signed body that
 // does not decode returns ErrInvalidPayload (a sender bug, not an attack:
@@ -77,39 +75,35 @@ func ParseEventBestEffort(payload []byte) (ev Event, departures []*PayloadError,
 	}
 	departures = d.departures.result()
 	if d.identity {
-		return &UnknownEvent{Type: ev.EventType(), Data: append(json.RawMessage(nil), d.data...)}, departures, nil
+		return &UnknownEvent{Type: ev.EventType(), Data: append(RawMessage(nil), d.data...)}, departures, nil
 	}
 	// A value of another kind makes encoding/json return an error, after it
 	// has decoded every other field and left that one zero; so does this.
 	return ev, departures, nil
 }
 
-// MarshalEvent encodes ev as Stack sends it: {"type": ..., "data": ...}. For
-// a decoded current payload it reproduces Stack's keys and values (white
-// space and key order aside). It is what a test needs to build a body.
+// MarshalEvent encodes ev as Stack sends it: {"type": ..., "data": ...}, or
+// {"success": ...} for a *SvixPing. For a decoded current payload it
+// reproduces Stack's keys and values (white space and key order aside). It
+// is what a test needs to build a body.
 //
-// It uses encoding/json (tests and stackwebhooktest call it, not
-// receivers); decoding does not, so a program that only verifies and
-// decodes links none of encoding/json's reflection.
+// Its bytes are exactly what encoding/json's Marshal writes for the same
+// struct (keys in struct order, strings escaped alike, raw values
+// compacted), except that a nil User.OAuthProviders or DeletedUser.Teams
+// encodes as [], as Stack sends them. It uses no reflection: this package
+// does not import encoding/json, so a program that only verifies links none
+// of it, and one that decodes and encodes works under TinyGo.
+//
+// It refuses, with ErrInvalidPayload, a nil event, a nil event pointer, an
+// Event type of another package, and a raw field (metadata,
+// UnknownEvent.Data) that is not valid JSON.
 func MarshalEvent(ev Event) ([]byte, error) {
-	if ev == nil {
-		return nil, payloadError("", "MarshalEvent: nil event")
+	var e encoder
+	if !e.event(ev) {
+		return nil, payloadError("", "MarshalEvent: a nil event, or not one of this package's event types")
 	}
-	switch e := ev.(type) {
-	case *UnknownEvent:
-		return json.Marshal(e) // tagged "type" and "data"
-	case *SvixPing:
-		return json.Marshal(e) // {"success":true}, as Svix sends it
+	if e.err != nil {
+		return nil, e.err
 	}
-	body, err := json.Marshal(ev) // {"data":...}: each event struct has Data alone
-	if err != nil {
-		return nil, err
-	}
-	if body[0] != '{' { // a nil *UserCreated, say
-		return nil, payloadError("", "MarshalEvent: nil "+ev.EventType()+" event")
-	}
-	typ, _ := json.Marshal(ev.EventType())
-	out := make([]byte, 0, len(body)+len(typ)+10)
-	out = append(append(append(out, `{"type":`...), typ...), ',')
-	return append(out, body[1:]...), nil
+	return e.buf, nil
 }

@@ -1,9 +1,6 @@
 package stackwebhook
 
-import (
-	"encoding/json"
-	"time"
-)
+import "time"
 
 // The event types Stack Auth sends, as they appear in the payload's "type".
 const (
@@ -123,8 +120,8 @@ func (*SvixPing) EventType() string { return TypeSvixPing }
 // UnknownEvent is any event type this package does not know (Stack adds
 // types over time). Data is the payload's "data" value, unparsed.
 type UnknownEvent struct {
-	Type string          `json:"type"`
-	Data json.RawMessage `json:"data"`
+	Type string     `json:"type"`
+	Data RawMessage `json:"data"`
 }
 
 // EventType returns TypeUserCreated.
@@ -169,6 +166,31 @@ func (*TestEvent) EventType() string { return TypeStackTest }
 // EventType returns the payload's "type".
 func (e *UnknownEvent) EventType() string { return e.Type }
 
+// RawMessage is a raw JSON value, as encoding/json's RawMessage is: it
+// encodes as itself (compacted), nil as null, and decodes to a copy of the
+// value. Convert it freely: json.Unmarshal(u.ClientMetadata, &v) takes it
+// as it is, and json.RawMessage(u.ClientMetadata) is one. It is declared
+// here so that this package imports no encoding/json: a program that only
+// verifies links none of it.
+type RawMessage []byte
+
+// MarshalJSON returns m, or null when m is nil.
+func (m RawMessage) MarshalJSON() ([]byte, error) {
+	if m == nil {
+		return []byte("null"), nil
+	}
+	return m, nil
+}
+
+// UnmarshalJSON sets *m to a copy of data.
+func (m *RawMessage) UnmarshalJSON(data []byte) error {
+	if m == nil {
+		return payloadError("", "RawMessage: UnmarshalJSON on a nil pointer")
+	}
+	*m = append((*m)[0:0], data...)
+	return nil
+}
+
 // User is the data of user.created and user.updated, and what Stack's
 // server-side user object holds. Pointer fields are JSON null when unset.
 //
@@ -199,12 +221,12 @@ type User struct {
 	// value, or null (unset metadata is null, not {}). They are nil when the
 	// key was absent (client_read_only_metadata before 2024-08); nil encodes
 	// as null, as Stack sends unset metadata today.
-	ClientMetadata         json.RawMessage `json:"client_metadata"`
-	ClientReadOnlyMetadata json.RawMessage `json:"client_read_only_metadata"` // since 2024-08
-	ServerMetadata         json.RawMessage `json:"server_metadata"`
-	LastActiveAtMillis     int64           `json:"last_active_at_millis"` // Unix milliseconds; since 2024-09
-	IsAnonymous            bool            `json:"is_anonymous"`          // since 2025-03
-	IsRestricted           bool            `json:"is_restricted"`         // since 2026-01
+	ClientMetadata         RawMessage `json:"client_metadata"`
+	ClientReadOnlyMetadata RawMessage `json:"client_read_only_metadata"` // since 2024-08
+	ServerMetadata         RawMessage `json:"server_metadata"`
+	LastActiveAtMillis     int64      `json:"last_active_at_millis"` // Unix milliseconds; since 2024-09
+	IsAnonymous            bool       `json:"is_anonymous"`          // since 2025-03
+	IsRestricted           bool       `json:"is_restricted"`         // since 2026-01
 	// RestrictedReason says why the user is restricted; nil when not. Since 2026-01.
 	RestrictedReason *RestrictedReason `json:"restricted_reason"`
 	// RestrictedByAdmin: an administrator restricted the user. Since 2026-02.
@@ -224,12 +246,9 @@ type User struct {
 // as [], since Stack never sends null there; everything else is encoded as
 // the struct tags say.
 func (u User) MarshalJSON() ([]byte, error) {
-	type plain User // without this method
-	p := plain(u)
-	if p.OAuthProviders == nil {
-		p.OAuthProviders = []OAuthProvider{}
-	}
-	return json.Marshal(p)
+	var e encoder
+	e.user(&u)
+	return e.buf, e.err
 }
 
 // SignedUpAt is SignedUpAtMillis as a time.Time.
@@ -278,9 +297,9 @@ type Team struct {
 	CreatedAtMillis int64   `json:"created_at_millis"` // Unix milliseconds; see CreatedAt
 	// Raw JSON values, as on User; nil when absent (before 2024-08). nil
 	// encodes as null, as Stack sends unset metadata today.
-	ClientMetadata         json.RawMessage `json:"client_metadata"`
-	ClientReadOnlyMetadata json.RawMessage `json:"client_read_only_metadata"`
-	ServerMetadata         json.RawMessage `json:"server_metadata"`
+	ClientMetadata         RawMessage `json:"client_metadata"`
+	ClientReadOnlyMetadata RawMessage `json:"client_read_only_metadata"`
+	ServerMetadata         RawMessage `json:"server_metadata"`
 }
 
 // CreatedAt is CreatedAtMillis as a time.Time.
@@ -298,12 +317,9 @@ type DeletedUser struct {
 // MarshalJSON encodes the deleted user as Stack does today: a nil Teams
 // as [].
 func (d DeletedUser) MarshalJSON() ([]byte, error) {
-	type plain DeletedUser // without this method
-	p := plain(d)
-	if p.Teams == nil {
-		p.Teams = []DeletedUserTeam{}
-	}
-	return json.Marshal(p)
+	var e encoder
+	e.deletedUser(&d)
+	return e.buf, e.err
 }
 
 // DeletedUserTeam is one team of a deleted user.

@@ -5,14 +5,20 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
+
+	svix "github.com/svix/svix-webhooks/go"
 )
 
 // A verify-only program must stay within 1.05x the size of the same program
 // written directly against the standard library, on every standard Go
-// target. Sizes are deterministic for one toolchain, so this is an
-// assertion, not a measurement.
+// target, and within 1.03x on linux/amd64 and wasip1 (1.025x and 1.024x
+// with Go 1.26: the root package imports no encoding/json, whose
+// initialisation alone weighed 1.8%). Sizes are deterministic for one
+// toolchain, so this is an assertion, not a measurement.
 func TestVerifyOnlyBinarySize(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds two programs per target")
@@ -31,18 +37,23 @@ func TestVerifyOnlyBinarySize(t *testing.T) {
 		}
 		ratio := float64(ours) / float64(base)
 		t.Logf("%s stripped: stackwebhook %d B, standard library %d B, ratio %.4f", target.Name, ours, base, ratio)
-		if ratio > 1.05 {
-			t.Errorf("%s: a verify-only program is %.4fx the standard-library one; the limit is 1.05x", target.Name, ratio)
+		limit := 1.05
+		if target.Name == "linux/amd64" || target.Name == "wasip1/wasm" {
+			limit = 1.03
+		}
+		if ratio > limit {
+			t.Errorf("%s: a verify-only program is %.4fx the standard-library one; the limit is %.2fx", target.Name, ratio, limit)
 		}
 	}
 }
 
-// Under TinyGo the programs are about ten times smaller, so what the library
-// adds (its error texts, the header rules, the HMAC pool) weighs more: 1.10x
-// on wasip1, 1.003x on the microcontrollers. The official library does not
-// compile. Decoding (VerifyEvent) adds at most 30% to the verify-only
-// program on wasip1 (1.245x measured): no reflection is linked. Runs where TinyGo is on PATH (test.sh
-// puts it there).
+// Under TinyGo the programs are ten to twenty times smaller, so what the
+// library adds (its error texts, the header rules, the HMAC pool) weighs
+// more: 1.096x on wasip1, 1.164x on the Cortex-M3. The official library
+// does not compile. Decoding (VerifyEvent) adds at most 30% to the
+// verify-only program (1.234x on wasip1, 1.224x on the Cortex-M3): no
+// reflection is linked. Runs where TinyGo is on PATH (test.sh puts it
+// there).
 func TestTinyGoSizes(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds with TinyGo")
@@ -50,7 +61,7 @@ func TestTinyGoSizes(t *testing.T) {
 	if _, err := exec.LookPath("tinygo"); err != nil {
 		t.Skip("tinygo is not on PATH")
 	}
-	limits := map[string]float64{"wasip1": 1.15, "cortex-m-qemu": 1.01}
+	limits := map[string]float64{"wasip1": 1.15, "cortex-m-qemu": 1.2}
 	for _, target := range Targets {
 		limit, ok := limits[target.TinyGo]
 		if !ok {
@@ -69,16 +80,14 @@ func TestTinyGoSizes(t *testing.T) {
 		if ratio > limit {
 			t.Errorf("%s: %.4fx; the limit is %.2fx", target.Name, ratio, limit)
 		}
-		if target.TinyGo == "wasip1" {
-			decoding, err := Size(target, "verifyevent")
-			if err != nil {
-				t.Fatal(err)
-			}
-			r := float64(decoding) / float64(ours)
-			t.Logf("%s: with VerifyEvent %d B, %.4fx the verify-only program", target.Name, decoding, r)
-			if r > 1.3 {
-				t.Errorf("%s: a VerifyEvent program is %.4fx the verify-only one; the limit is 1.3x", target.Name, r)
-			}
+		decoding, err := Size(target, "verifyevent")
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := float64(decoding) / float64(ours)
+		t.Logf("%s: with VerifyEvent %d B, %.4fx the verify-only program", target.Name, decoding, r)
+		if r > 1.3 {
+			t.Errorf("%s: a VerifyEvent program is %.4fx the verify-only one; the limit is 1.3x", target.Name, r)
 		}
 	}
 }
@@ -147,4 +156,50 @@ func TestReportSizes(t *testing.T) {
 	}
 	t.Logf("stripped sizes: verify-only with stackwebhook %d B, with svix v1.44.0 %d B (%.2fx ours); libstackwebhook.so %d B",
 		ours, official, float64(official)/float64(ours), lib)
+}
+
+// The size programs do what they claim: each accepts a body the official
+// library signed and refuses it altered (the hmac program is the baseline
+// every ratio divides by, so it must verify for real too).
+func TestSizeProgramsVerify(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds four programs")
+	}
+	body, err := os.ReadFile("../testdata/events/current/team.created.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	official, err := svix.NewWebhook(secret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	sig, err := official.Sign(msgID, now, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	head := secret + "\n" + msgID + "\n" + strconv.FormatInt(now.Unix(), 10) + "\n" + sig + "\n"
+	for _, program := range Programs {
+		out := filepath.Join(t.TempDir(), "prog")
+		if msg, err := exec.Command("go", "build", "-o", out, "./size/"+program).CombinedOutput(); err != nil {
+			t.Fatalf("%s: %v\n%s", program, err, msg)
+		}
+		for _, tc := range []struct {
+			body []byte
+			exit int
+		}{{body, 0}, {append([]byte(" "), body...), 1}} {
+			cmd := exec.Command(out)
+			cmd.Stdin = strings.NewReader(head + string(tc.body))
+			err := cmd.Run()
+			exit := 0
+			if ee, ok := err.(*exec.ExitError); ok {
+				exit = ee.ExitCode()
+			} else if err != nil {
+				t.Fatal(err)
+			}
+			if exit != tc.exit {
+				t.Errorf("%s: exit %d, want %d", program, exit, tc.exit)
+			}
+		}
+	}
 }

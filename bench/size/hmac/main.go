@@ -7,26 +7,24 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"errors"
-	"io"
 	"os"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/stackwebhook/stackwebhook/bench/size/input"
 )
 
 func main() {
-	if len(os.Args) != 5 {
+	secret, id, timestamp, signature, body, ok := input.Read()
+	if !ok {
 		os.Exit(2)
 	}
-	key, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(os.Args[1], "whsec_"))
+	key, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(secret, "whsec_"))
 	if err != nil || len(key) == 0 {
 		os.Exit(2)
 	}
-	body, err := io.ReadAll(os.Stdin)
-	if err != nil {
-		os.Exit(2)
-	}
-	if err := verify(key, os.Args[2], os.Args[3], os.Args[4], body); err != nil {
+	if err := verify(key, id, timestamp, signature, body); err != nil {
 		os.Stderr.WriteString(err.Error() + "\n")
 		os.Exit(1)
 	}

@@ -4,25 +4,22 @@
 package main
 
 import (
-	"io"
 	"os"
 
 	"github.com/stackwebhook/stackwebhook"
+	"github.com/stackwebhook/stackwebhook/bench/size/input"
 )
 
 func main() {
-	if len(os.Args) != 5 {
+	secret, id, timestamp, signature, body, ok := input.Read()
+	if !ok {
 		os.Exit(2)
 	}
-	wh, err := stackwebhook.NewWebhook(os.Args[1])
+	wh, err := stackwebhook.NewWebhook(secret)
 	if err != nil {
 		os.Exit(2)
 	}
-	body, err := io.ReadAll(os.Stdin)
-	if err != nil {
-		os.Exit(2)
-	}
-	headers := stackwebhook.HeaderMap{"svix-id": os.Args[2], "svix-timestamp": os.Args[3], "svix-signature": os.Args[4]}
+	headers := stackwebhook.HeaderMap{"svix-id": id, "svix-timestamp": timestamp, "svix-signature": signature}
 	if err := wh.Verify(body, headers); err != nil {
 		os.Stderr.WriteString(err.Error() + "\n")
 		os.Exit(1)

@@ -3,29 +3,26 @@
 package main
 
 import (
-	"io"
 	"net/http"
 	"os"
 
+	"github.com/stackwebhook/stackwebhook/bench/size/input"
 	svix "github.com/svix/svix-webhooks/go"
 )
 
 func main() {
-	if len(os.Args) != 5 {
+	secret, id, timestamp, signature, body, ok := input.Read()
+	if !ok {
 		os.Exit(2)
 	}
-	wh, err := svix.NewWebhook(os.Args[1])
-	if err != nil {
-		os.Exit(2)
-	}
-	body, err := io.ReadAll(os.Stdin)
+	wh, err := svix.NewWebhook(secret)
 	if err != nil {
 		os.Exit(2)
 	}
 	headers := http.Header{}
-	headers.Set("svix-id", os.Args[2])
-	headers.Set("svix-timestamp", os.Args[3])
-	headers.Set("svix-signature", os.Args[4])
+	headers.Set("svix-id", id)
+	headers.Set("svix-timestamp", timestamp)
+	headers.Set("svix-signature", signature)
 	if err := wh.Verify(body, headers); err != nil {
 		os.Stderr.WriteString(err.Error() + "\n")
 		os.Exit(1)
