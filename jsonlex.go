@@ -349,9 +349,11 @@ func kindOf(c byte) string {
 	return "number"
 }
 
-// parseInt64 parses the JSON number v as strconv.ParseInt does, and reports
-// whether it is an integer that fits in an int64 (no fraction, no exponent).
-func parseInt64(v []byte) (int64, bool) {
+// parseInt64 parses v, a JSON number or any other text, as strconv.ParseInt
+// does, and reports whether it is an optional '-' and decimal digits that fit
+// in an int64 (no '+', no fraction, no exponent). Leading zeros are allowed
+// (JSON numbers have none). Verify parses the timestamp with it too.
+func parseInt64[T string | []byte](v T) (int64, bool) {
 	digits := v
 	if len(v) > 0 && v[0] == '-' {
 		digits = v[1:]
@@ -360,7 +362,8 @@ func parseInt64(v []byte) (int64, bool) {
 		return 0, false
 	}
 	var n uint64
-	for _, c := range digits {
+	for i := 0; i < len(digits); i++ {
+		c := digits[i]
 		if c < '0' || c > '9' {
 			return 0, false
 		}

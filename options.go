@@ -10,7 +10,7 @@ const DefaultTolerance = 5 * time.Minute
 // config is what the options set; a Webhook copies it once and never changes.
 type config struct {
 	tolerance time.Duration
-	now       func() time.Time
+	now       func() time.Time // nil: wallSeconds
 	err       error // the first invalid option, reported by the constructor
 }
 
@@ -35,8 +35,9 @@ func WithTolerance(d time.Duration) Option {
 }
 
 // WithClock sets the clock that Verify compares timestamps with; the default
-// is time.Now. It is read once per Verify call, to the whole second (the
-// fraction is dropped, as the official JavaScript library does).
+// is the system's wall clock, the one time.Now reads. It is read once per
+// Verify call, to the whole second (the fraction is dropped, as the official
+// JavaScript library does).
 //
 // It exists for tests and for replaying stored messages; a clock that can be
 // set by whoever sends the request defeats the replay protection. A nil
@@ -51,6 +52,14 @@ func WithClock(now func() time.Time) Option {
 	}
 }
 
+// unixNow reads the clock, in whole seconds.
+func (c *config) unixNow() int64 {
+	if c.now != nil {
+		return c.now().Unix()
+	}
+	return wallSeconds()
+}
+
 // toleranceSeconds is the tolerance in whole seconds: timestamps are whole
 // seconds, so now-ts > d holds exactly when now-ts > floor(d/1s).
 func (c config) toleranceSeconds() int64 { return int64(c.tolerance / time.Second) }
@@ -62,7 +71,7 @@ func (c *config) setErr(err error) {
 }
 
 func newConfig(opts []Option) (config, error) {
-	c := config{tolerance: DefaultTolerance, now: time.Now}
+	c := config{tolerance: DefaultTolerance}
 	for _, opt := range opts {
 		if opt != nil {
 			opt(&c)

@@ -73,7 +73,7 @@ func (wh *Webhook) Verify(payload []byte, headers Headers) error {
 	if wh == nil {
 		return errNoKey
 	}
-	return wh.verify(payload, headers, wh.cfg.now)
+	return wh.verify(payload, headers, wh.cfg.unixNow)
 }
 
 // VerifyAt is Verify with the clock reading now instead of the Webhook's
@@ -81,7 +81,7 @@ func (wh *Webhook) Verify(payload []byte, headers Headers) error {
 // replaying a saved request with --now). now must come from a clock the
 // sender does not control, or the replay protection is gone.
 func (wh *Webhook) VerifyAt(payload []byte, headers Headers, now time.Time) error {
-	return wh.verify(payload, headers, func() time.Time { return now })
+	return wh.verify(payload, headers, now.Unix)
 }
 
 // VerifyIgnoringTimestamp is Verify without the tolerance check: the
@@ -105,7 +105,7 @@ func (wh *Webhook) Sign(msgID string, timestamp time.Time, payload []byte) (stri
 		return "", errNoKey
 	}
 	s := wh.macs.Get().(*macState)
-	sum := s.sign(msgID, timestamp.Unix(), payload)
+	sum := s.sign(msgID, timestamp.Unix(), "", payload)
 	wh.macs.Put(s)
 	var out [3 + v1Base64Len]byte
 	copy(out[:], "v1,")
@@ -113,8 +113,9 @@ func (wh *Webhook) Sign(msgID string, timestamp time.Time, payload []byte) (stri
 	return string(out[:]), nil
 }
 
-// verify runs every check; the tolerance one at clock, unless clock is nil.
-func (wh *Webhook) verify(payload []byte, headers Headers, clock func() time.Time) error {
+// verify runs every check; the tolerance one at clock's second (Unix time),
+// unless clock is nil.
+func (wh *Webhook) verify(payload []byte, headers Headers, clock func() int64) error {
 	if wh == nil || (wh.macs == nil && wh.verifyV1a == nil) {
 		return errNoKey
 	}
@@ -127,19 +128,23 @@ func (wh *Webhook) verify(payload []byte, headers Headers, clock func() time.Tim
 	if !ok {
 		return errMissingHeaders
 	}
-	ts, err := strconv.ParseInt(timestamp, 10, 64)
-	if err != nil {
-		return errBadTimestamp
+	ts, ok := parseInt64(timestamp)
+	if digits := strings.TrimPrefix(timestamp, "-"); !ok || (digits[0] == '0' && timestamp != "0") {
+		var err error // "+1", "01", "-0": what is signed is the number's canonical text
+		if ts, err = strconv.ParseInt(timestamp, 10, 64); err != nil {
+			return errBadTimestamp
+		}
+		timestamp = ""
 	}
 	if clock != nil {
-		if err := wh.checkTimestamp(ts, clock().Unix()); err != nil {
+		if err := wh.checkTimestamp(ts, clock()); err != nil {
 			return err
 		}
 	}
 	if wh.verifyV1a != nil {
 		return wh.matchV1a(id, ts, payload, signatures)
 	}
-	return wh.matchHMAC(id, ts, payload, signatures)
+	return wh.matchHMAC(id, ts, timestamp, payload, signatures)
 }
 
 // ReadHeaders returns the three header values Verify checks: the svix-* set
@@ -198,9 +203,11 @@ const (
 // requiring the exact canonical length (44 or 88) rules those out too.
 var b64 = base64.StdEncoding.Strict()
 
-func (wh *Webhook) matchHMAC(id string, ts int64, payload []byte, signatures string) error {
+// matchHMAC checks v1 entries. tsText is ts as strconv.FormatInt writes it,
+// or "" to have it written.
+func (wh *Webhook) matchHMAC(id string, ts int64, tsText string, payload []byte, signatures string) error {
 	s := wh.macs.Get().(*macState)
-	want := s.sign(id, ts, payload)
+	want := s.sign(id, ts, tsText, payload)
 	wh.macs.Put(s)
 	var enc [v1Base64Len]byte
 	var got [sha256.Size + 1]byte // Decode may write DecodedLen(44) = 33 bytes
@@ -288,10 +295,12 @@ type macState struct {
 	sum     [sha256.Size]byte // Sum's destination: a local array would escape through the interface
 }
 
-// sign returns HMAC(key, id "." ts "." payload). The id and timestamp go
-// through the fixed scratch buffer and the payload straight into the MAC:
-// nothing is concatenated and nothing is allocated.
-func (s *macState) sign(id string, ts int64, payload []byte) [sha256.Size]byte {
+// sign returns HMAC(key, id "." ts "." payload), with ts in decimal: tsText
+// when it is not "" (the header's text, when it is already canonical), else
+// written here. The id and timestamp go through the fixed scratch buffer and
+// the payload straight into the MAC: nothing is concatenated and nothing is
+// allocated.
+func (s *macState) sign(id string, ts int64, tsText string, payload []byte) [sha256.Size]byte {
 	s.mac.Reset()
 	n := 0
 	for id != "" {
@@ -308,7 +317,11 @@ func (s *macState) sign(id string, ts int64, payload []byte) [sha256.Size]byte {
 		n = 0
 	}
 	b := append(s.scratch[:n], '.')
-	b = strconv.AppendInt(b, ts, 10)
+	if tsText != "" && len(tsText) < maxTail-1 {
+		b = append(b, tsText...)
+	} else {
+		b = strconv.AppendInt(b, ts, 10)
+	}
 	b = append(b, '.')
 	s.mac.Write(b)
 	s.mac.Write(payload)
