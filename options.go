@@ -11,7 +11,7 @@ const DefaultTolerance = 5 * time.Minute
 type config struct {
 	tolerance time.Duration
 	now       func() time.Time // nil: wallSeconds
-	err       error // the first invalid option, reported by the constructor
+	err       error            // the first invalid option, reported by the constructor
 }
 
 // Option configures a Webhook at construction.
