@@ -680,12 +680,9 @@ func (d *decoder) raw(dst *RawMessage, f *field, at int) int {
 	if d.b[at] == 'n' && !f.nullable && d.wants(f.key) {
 		d.record(f.key, "expected "+f.kind.String()+", got null")
 	}
-	v := d.b[at:end]
-	if cap(*dst) < len(v) { // json appends to what was there: the same bytes
-		*dst = make(RawMessage, len(v))
-	}
-	*dst = (*dst)[:len(v)]
-	copy(*dst, v)
+	// json appends to what was there: the same bytes; append, unlike make
+	// and copy, does not clear new memory before filling it.
+	*dst = append((*dst)[:0], d.b[at:end]...)
 	return end
 }
 
