@@ -23,11 +23,10 @@ const maxNesting = 10000
 // skipSpace returns the index of the first byte at or after i that is not
 // JSON white space.
 func skipSpace(b []byte, i int) int {
-	for i < len(b) {
+	for ; uint(i) < uint(len(b)); i++ { // uint: no bounds check
 		if c := b[i]; c > ' ' || spaces&(1<<c) == 0 {
 			return i
 		}
-		i++
 	}
 	return i
 }
@@ -63,12 +62,12 @@ func scanString(b []byte, i int) (end int, escaped bool) {
 	i++
 	for {
 		for ; i+8 <= len(b); i += 8 { // to the next byte that needs a look
-			if m := special(binary.LittleEndian.Uint64(b[i:])); m != 0 {
+			if m := special(binary.LittleEndian.Uint64(b[i : i+8])); m != 0 {
 				i += bits.TrailingZeros64(m) / 8
 				break
 			}
 		}
-		if i >= len(b) {
+		if uint(i) >= uint(len(b)) {
 			return -1, false
 		}
 		switch c := b[i]; {
@@ -213,6 +212,9 @@ func keyColon(b []byte, i int) (keyEnd, at int) {
 // colon reads the colon after a key that ends before b[i], and returns the
 // index of the value, or -1.
 func colon(b []byte, i int) int {
+	if i+1 < len(b) && b[i] == ':' && b[i+1] > ' ' { // compact JSON
+		return i + 1
+	}
 	if i = skipSpace(b, i); i >= len(b) || b[i] != ':' {
 		return -1
 	}
@@ -259,41 +261,39 @@ func skipValue(b []byte, i, depth int) int {
 	closers := small[:0] // the closing byte of each container open
 	for {
 		// A value starts at b[i].
-		switch b[i] {
-		case '{':
+		switch c := b[i]; c {
+		case '{', '[':
 			if depth+len(closers) == maxNesting {
 				return -1
 			}
-			if i = skipSpace(b, i+1); i < len(b) && b[i] == '}' {
+			if i = skipSpace(b, i+1); i >= len(b) {
+				return -1
+			}
+			if b[i] == c+2 { // '}' is '{'+2, ']' is '['+2: empty
 				i++
 				break
 			}
-			closers = append(closers, '}')
-			if _, i = keyColon(b, i); i < 0 {
-				return -1
+			closers = append(closers, c+2)
+			if c == '{' {
+				_, i = keyColon(b, i)
 			}
-			continue
-		case '[':
-			if depth+len(closers) == maxNesting {
-				return -1
-			}
-			if i = skipSpace(b, i+1); i < len(b) && b[i] == ']' {
-				i++
-				break
-			}
-			closers = append(closers, ']')
-			if i >= len(b) {
+			if i < 0 {
 				return -1
 			}
 			continue
 		case '"':
-			if i, _ = scanString(b, i); i < 0 {
-				return -1
-			}
+			i, _ = scanString(b, i)
+		case 't':
+			i = literalAt(b, i, "true")
+		case 'f':
+			i = literalAt(b, i, "false")
+		case 'n':
+			i = literalAt(b, i, "null")
 		default:
-			if i = scalarAt(b, i); i < 0 {
-				return -1
-			}
+			i = numberAt(b, i)
+		}
+		if i < 0 {
+			return -1
 		}
 		// A value ended before b[i]: close the containers that end here,
 		// then go on to the next member or element.
@@ -304,15 +304,15 @@ func skipValue(b []byte, i, depth int) int {
 			if i = skipSpace(b, i); i >= len(b) {
 				return -1
 			}
-			if b[i] == closers[len(closers)-1] {
+			closer := closers[len(closers)-1]
+			if c := b[i]; c == closer {
 				closers = closers[:len(closers)-1]
 				i++
 				continue
-			}
-			if b[i] != ',' {
+			} else if c != ',' {
 				return -1
 			}
-			if i = skipSpace(b, i+1); closers[len(closers)-1] == '}' {
+			if i = skipSpace(b, i+1); closer == '}' {
 				_, i = keyColon(b, i)
 			}
 			if i < 0 || i >= len(b) {
