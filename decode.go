@@ -680,9 +680,14 @@ func (d *decoder) raw(dst *RawMessage, f *field, at int) int {
 	if d.b[at] == 'n' && !f.nullable && d.wants(f.key) {
 		d.record(f.key, "expected "+f.kind.String()+", got null")
 	}
-	// json appends to what was there: the same bytes; append, unlike make
-	// and copy, does not clear new memory before filling it.
-	*dst = append((*dst)[:0], d.b[at:end]...)
+	v := d.b[at:end]
+	if cap(*dst) >= len(v) { // json appends to what was there: the same bytes
+		*dst = append((*dst)[:0], v...)
+		return end
+	}
+	m := make(RawMessage, len(v)) // with the copy next, the compiler
+	copy(m, v)                    // does not clear m before filling it
+	*dst = m
 	return end
 }
 
