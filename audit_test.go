@@ -46,7 +46,7 @@ func TestAuditTrail(t *testing.T) {
 			if !assert.NoError(t, err, "%s: %s", rule, file) {
 				continue
 			}
-			decl := regexp.MustCompile(`(?m)(^func (\([^)]*\) )?` + name + `\(|^\s*(var |const |type )?` + name + `\b.*=|^(var|const|type) ` + name + `\b)`)
+			decl := regexp.MustCompile(`(?m)(^func (\([^)]*\) )?` + name + `[[(]|^\s*(var |const |type )?` + name + `\b.*=|^(var|const|type) ` + name + `\b)`)
 			assert.True(t, decl.Match(src), "%s: no declaration of %s in %s", rule, name, file)
 		}
 		names := ticked.FindAllStringSubmatch(cols[3], -1)
