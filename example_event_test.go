@@ -1,6 +1,7 @@
 package stackwebhook_test
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -56,4 +57,38 @@ func ExampleParseEvent() {
 	// Output:
 	// team_membership.created u1 joined t1
 	// stackwebhook: invalid payload: data.id: expected string, got null
+}
+
+func ExampleMarshalEvent() {
+	// A body for a test, as Stack would send it (sign it with
+	// stackwebhooktest, or Webhook.Sign).
+	body, err := stackwebhook.MarshalEvent(&stackwebhook.TeamUpdated{Data: stackwebhook.Team{
+		ID:             "t1",
+		DisplayName:    "Ops <on call>",
+		ServerMetadata: stackwebhook.RawMessage(`{ "seats": 12 }`),
+	}})
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(string(body))
+	// Output:
+	// {"type":"team.updated","data":{"id":"t1","display_name":"Ops \u003con call\u003e","profile_image_url":null,"created_at_millis":0,"client_metadata":null,"client_read_only_metadata":null,"server_metadata":{"seats":12}}}
+}
+
+func ExampleRawMessage() {
+	event, err := stackwebhook.ParseEvent([]byte(`{"type":"team.created","data":{"id":"t1","display_name":"Ops","profile_image_url":null,` +
+		`"created_at_millis":1764288000000,"client_metadata":null,"client_read_only_metadata":null,"server_metadata":{"plan":"pro","seats":12}}}`))
+	if err != nil {
+		panic(err)
+	}
+	// Metadata stays raw JSON: decode it into your own type.
+	var billing struct {
+		Plan  string `json:"plan"`
+		Seats int    `json:"seats"`
+	}
+	if err := json.Unmarshal(event.(*stackwebhook.TeamCreated).Data.ServerMetadata, &billing); err != nil {
+		panic(err)
+	}
+	fmt.Println(billing.Plan, billing.Seats)
+	// Output: pro 12
 }
