@@ -15,8 +15,9 @@ import "strconv"
 //     a key given twice is decoded twice, the second into what the first
 //     left (objects and array elements merge, as in json);
 //   - strings are unescaped as json does: invalid UTF-8 and lone surrogates
-//     become U+FFFD; each string value is a copy of its own, so that a
-//     string the caller keeps retains nothing of the payload around it;
+//     become U+FFFD; no string value shares memory with the payload (short
+//     ones share a small block of their own, pack.go), so that a string
+//     the caller keeps retains nothing of the payload around it;
 //   - integers are parsed as strconv.ParseInt does; a value of another
 //     kind, or null into a field that is not a pointer, slice or raw JSON,
 //     leaves the field as it was (json's UnmarshalTypeError), and is a
@@ -208,19 +209,19 @@ func (d *decoder) event(k, at int) (Event, int) {
 	switch k {
 	case evUserCreated:
 		e := new(UserCreated)
-		return e, d.user(&e.Data, userSchema, at)
+		return e, d.user(&e.Data, at)
 	case evUserUpdated:
 		e := new(UserUpdated)
-		return e, d.user(&e.Data, userSchema, at)
+		return e, d.user(&e.Data, at)
 	case evUserDeleted:
 		e := new(UserDeleted)
 		return e, d.deletedUser(&e.Data, at)
 	case evTeamCreated:
 		e := new(TeamCreated)
-		return e, d.team(&e.Data, teamSchema, at)
+		return e, d.team(&e.Data, at)
 	case evTeamUpdated:
 		e := new(TeamUpdated)
-		return e, d.team(&e.Data, teamSchema, at)
+		return e, d.team(&e.Data, at)
 	case evTeamDeleted:
 		e := new(TeamDeleted)
 		return e, d.stringFields(idSchema, [3]*string{&e.Data.ID}, at)
@@ -311,8 +312,8 @@ func (d *decoder) member(m *members) bool {
 // for a member (f) read a value of any kind there, and report a departure
 // where it is not an object.
 
-func (d *decoder) user(u *User, s *schema, at int) int {
-	m := d.object(s, at)
+func (d *decoder) user(u *User, at int) int {
+	m := d.object(userSchema, at)
 	for d.member(&m) {
 		f, at := m.field(), m.i
 		switch m.n {
@@ -327,22 +328,11 @@ func (d *decoder) user(u *User, s *schema, at int) int {
 		case userDisplayName:
 			m.i = d.strPtr(&u.DisplayName, f, at)
 		case userSelectedTeam:
-			switch d.b[at] {
-			case 'n':
-				u.SelectedTeam = nil
-				m.i = d.other(f, at)
-			case '{':
-				if u.SelectedTeam == nil {
-					u.SelectedTeam = new(Team)
-				}
+			var object bool
+			if m.i, object = pointer(d, &u.SelectedTeam, f, at); object {
 				d.push(f.key, -1)
-				m.i = d.team(u.SelectedTeam, f.object, at)
+				m.i = d.team(u.SelectedTeam, at)
 				d.pop()
-			default:
-				if u.SelectedTeam == nil { // json allocates first, whatever the value's kind
-					u.SelectedTeam = new(Team)
-				}
-				m.i = d.other(f, at)
 			}
 		case userSelectedTeamID:
 			m.i = d.strPtr(&u.SelectedTeamID, f, at)
@@ -369,22 +359,11 @@ func (d *decoder) user(u *User, s *schema, at int) int {
 		case userIsRestricted:
 			m.i = d.boolean(&u.IsRestricted, f, at)
 		case userRestrictedReason:
-			switch d.b[at] {
-			case 'n':
-				u.RestrictedReason = nil
-				m.i = d.other(f, at)
-			case '{':
-				if u.RestrictedReason == nil {
-					u.RestrictedReason = new(RestrictedReason)
-				}
+			var object bool
+			if m.i, object = pointer(d, &u.RestrictedReason, f, at); object {
 				d.push(f.key, -1)
-				m.i = d.stringFields(f.object, [3]*string{&u.RestrictedReason.Type}, at)
+				m.i = d.stringFields(restrictedReasonSchema, [3]*string{&u.RestrictedReason.Type}, at)
 				d.pop()
-			default:
-				if u.RestrictedReason == nil {
-					u.RestrictedReason = new(RestrictedReason)
-				}
-				m.i = d.other(f, at)
 			}
 		case userRestrictedByAdmin:
 			m.i = d.boolean(&u.RestrictedByAdmin, f, at)
@@ -409,8 +388,8 @@ func (d *decoder) user(u *User, s *schema, at int) int {
 	return m.i
 }
 
-func (d *decoder) team(t *Team, s *schema, at int) int {
-	m := d.object(s, at)
+func (d *decoder) team(t *Team, at int) int {
+	m := d.object(teamSchema, at)
 	for d.member(&m) {
 		f, at := m.field(), m.i
 		switch m.n {
@@ -441,14 +420,14 @@ func (d *decoder) riskScores(r *RiskScores, f *field, at int) int {
 	}
 	d.push(f.key, -1)
 	defer d.pop()
-	m := d.object(f.object, at)
+	m := d.object(riskScoresSchema, at)
 	for d.member(&m) { // sign_up, the one field
 		if d.b[m.i] != '{' {
 			m.i = d.other(m.field(), m.i)
 			continue
 		}
 		d.push(m.field().key, -1)
-		n := d.object(m.field().object, m.i)
+		n := d.object(signUpRiskSchema, m.i)
 		for d.member(&n) {
 			switch n.n {
 			case signUpBot:
@@ -463,6 +442,25 @@ func (d *decoder) riskScores(r *RiskScores, f *field, at int) int {
 		m.i = n.i
 	}
 	return m.i
+}
+
+// pointer prepares the pointer field *p for the value at b[at] as json
+// does: null sets nil; any other value first allocates *p if it is nil,
+// whatever the value's kind. For an object it returns at and true, and the
+// caller decodes the object into *p; another kind is a departure that
+// leaves *p as it is, and pointer returns the index past it.
+func pointer[T any](d *decoder, p **T, f *field, at int) (end int, object bool) {
+	if d.b[at] == 'n' {
+		*p = nil
+		return d.other(f, at), false
+	}
+	if *p == nil {
+		*p = new(T)
+	}
+	if d.b[at] != '{' {
+		return d.other(f, at), false
+	}
+	return at, true
 }
 
 // grow makes s long enough to hold element n, as json does for an array

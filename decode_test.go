@@ -427,3 +427,27 @@ func TestEveryFieldRefusesAnotherKind(t *testing.T) {
 	}
 	assert.Greater(t, checked, 40)
 }
+
+// schemaFor returns what Stack sends for a known event type; false for
+// others (the decoder dispatches on knownTypes' indexes instead).
+func schemaFor(eventType string) (*schema, bool) {
+	switch eventType {
+	case TypeUserCreated, TypeUserUpdated:
+		return userSchema, true
+	case TypeUserDeleted:
+		return deletedUserSchema, true
+	case TypeTeamCreated, TypeTeamUpdated:
+		return teamSchema, true
+	case TypeTeamDeleted:
+		return idSchema, true
+	case TypeTeamMembershipCreated, TypeTeamMembershipDeleted:
+		return teamMembershipSchema, true
+	case TypeTeamPermissionCreated, TypeTeamPermissionDeleted:
+		return teamPermissionSchema, true
+	case TypeProjectPermissionCreated, TypeProjectPermissionDeleted:
+		return projectPermissionSchema, true
+	case TypeStackTest:
+		return testEventSchema, true
+	}
+	return nil, false
+}

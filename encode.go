@@ -35,49 +35,49 @@ func (e *encoder) event(ev Event) bool {
 	ok := false
 	switch v := ev.(type) {
 	case *UserCreated:
-		ok = v != nil && e.head(v) && e.user(&v.Data)
+		ok = v != nil && e.envelope(v, func() { e.user(&v.Data) })
 	case *UserUpdated:
-		ok = v != nil && e.head(v) && e.user(&v.Data)
+		ok = v != nil && e.envelope(v, func() { e.user(&v.Data) })
 	case *UserDeleted:
-		ok = v != nil && e.head(v) && e.deletedUser(&v.Data)
+		ok = v != nil && e.envelope(v, func() { e.deletedUser(&v.Data) })
 	case *TeamCreated:
-		ok = v != nil && e.head(v) && e.team(&v.Data)
+		ok = v != nil && e.envelope(v, func() { e.team(&v.Data) })
 	case *TeamUpdated:
-		ok = v != nil && e.head(v) && e.team(&v.Data)
+		ok = v != nil && e.envelope(v, func() { e.team(&v.Data) })
 	case *TeamDeleted:
-		ok = v != nil && e.head(v) && e.stringFields(idSchema, v.Data.ID)
+		ok = v != nil && e.envelope(v, func() { e.stringFields(idSchema, v.Data.ID) })
 	case *TeamMembershipCreated:
-		ok = v != nil && e.head(v) && e.stringFields(teamMembershipSchema, v.Data.TeamID, v.Data.UserID)
+		ok = v != nil && e.envelope(v, func() { e.stringFields(teamMembershipSchema, v.Data.TeamID, v.Data.UserID) })
 	case *TeamMembershipDeleted:
-		ok = v != nil && e.head(v) && e.stringFields(teamMembershipSchema, v.Data.TeamID, v.Data.UserID)
+		ok = v != nil && e.envelope(v, func() { e.stringFields(teamMembershipSchema, v.Data.TeamID, v.Data.UserID) })
 	case *TeamPermissionCreated:
-		ok = v != nil && e.head(v) && e.stringFields(teamPermissionSchema, v.Data.ID, v.Data.UserID, v.Data.TeamID)
+		ok = v != nil && e.envelope(v, func() { e.stringFields(teamPermissionSchema, v.Data.ID, v.Data.UserID, v.Data.TeamID) })
 	case *TeamPermissionDeleted:
-		ok = v != nil && e.head(v) && e.stringFields(teamPermissionSchema, v.Data.ID, v.Data.UserID, v.Data.TeamID)
+		ok = v != nil && e.envelope(v, func() { e.stringFields(teamPermissionSchema, v.Data.ID, v.Data.UserID, v.Data.TeamID) })
 	case *ProjectPermissionCreated:
-		ok = v != nil && e.head(v) && e.stringFields(projectPermissionSchema, v.Data.ID, v.Data.UserID)
+		ok = v != nil && e.envelope(v, func() { e.stringFields(projectPermissionSchema, v.Data.ID, v.Data.UserID) })
 	case *ProjectPermissionDeleted:
-		ok = v != nil && e.head(v) && e.stringFields(projectPermissionSchema, v.Data.ID, v.Data.UserID)
+		ok = v != nil && e.envelope(v, func() { e.stringFields(projectPermissionSchema, v.Data.ID, v.Data.UserID) })
 	case *TestEvent:
-		ok = v != nil && e.head(v) && e.stringFields(testEventSchema, v.Data.Message, v.Data.EndpointURL)
+		ok = v != nil && e.envelope(v, func() { e.stringFields(testEventSchema, v.Data.Message, v.Data.EndpointURL) })
 	case *UnknownEvent:
-		ok = v != nil && e.head(v) && e.raw("data", v.Data)
+		ok = v != nil && e.envelope(v, func() { e.raw("data", v.Data) })
 	} // and another package's type is not an event this package sends
-	if ok {
-		e.buf = append(e.buf, '}')
-	}
 	return ok
 }
 
-// head writes the event's type and the "data" key.
-func (e *encoder) head(ev Event) bool {
+// envelope writes {"type":...,"data":...}, the data by data, and returns
+// true (event chains it after its nil check).
+func (e *encoder) envelope(ev Event, data func()) bool {
 	e.buf = append(e.buf, `{"type":`...)
 	e.buf = appendString(e.buf, ev.EventType())
 	e.buf = append(e.buf, `,"data":`...)
+	data()
+	e.buf = append(e.buf, '}')
 	return true
 }
 
-func (e *encoder) user(u *User) bool {
+func (e *encoder) user(u *User) {
 	s := userSchema
 	e.buf = append(e.buf, '{')
 	e.str(s, userID, u.ID)
@@ -133,10 +133,9 @@ func (e *encoder) user(u *User) bool {
 	e.boolean(s, userAuthWithEmail, u.AuthWithEmail)
 	e.boolean(s, userRequiresTOTPMFA, u.RequiresTOTPMFA)
 	e.buf = append(e.buf, '}')
-	return true
 }
 
-func (e *encoder) team(t *Team) bool {
+func (e *encoder) team(t *Team) {
 	s := teamSchema
 	e.buf = append(e.buf, '{')
 	e.str(s, teamID, t.ID)
@@ -147,10 +146,9 @@ func (e *encoder) team(t *Team) bool {
 	e.rawField(s, teamClientReadOnlyMetadata, t.ClientReadOnlyMetadata)
 	e.rawField(s, teamServerMetadata, t.ServerMetadata)
 	e.buf = append(e.buf, '}')
-	return true
 }
 
-func (e *encoder) deletedUser(u *DeletedUser) bool {
+func (e *encoder) deletedUser(u *DeletedUser) {
 	e.buf = append(e.buf, '{')
 	e.str(deletedUserSchema, deletedUserID, u.ID)
 	e.key(deletedUserSchema, deletedUserTeams)
@@ -160,17 +158,15 @@ func (e *encoder) deletedUser(u *DeletedUser) bool {
 		e.stringFields(idSchema, u.Teams[i].ID)
 	}
 	e.buf = append(e.buf, "]}"...)
-	return true
 }
 
 // stringFields writes an object of s's fields, all strings, in order.
-func (e *encoder) stringFields(s *schema, values ...string) bool {
+func (e *encoder) stringFields(s *schema, values ...string) {
 	e.buf = append(e.buf, '{')
 	for n, v := range values {
 		e.str(s, n, v)
 	}
 	e.buf = append(e.buf, '}')
-	return true
 }
 
 // key writes s's field n's key and colon, after a comma unless it is the
@@ -218,20 +214,19 @@ func (e *encoder) rawField(s *schema, n int, v RawMessage) {
 
 // raw writes a raw value compacted, null for nil. A value that is not JSON
 // sets e.err (encoding/json's Marshal refuses it too).
-func (e *encoder) raw(key string, v RawMessage) bool {
+func (e *encoder) raw(key string, v RawMessage) {
 	if v == nil {
 		e.buf = append(e.buf, "null"...)
-		return true
+		return
 	}
 	if !validJSON(v) {
 		if e.err == nil {
 			e.err = payloadError(key, "MarshalEvent: not valid JSON")
 		}
 		e.buf = append(e.buf, "null"...)
-		return true
+		return
 	}
 	e.buf = appendCompact(e.buf, v)
-	return true
 }
 
 // appendCompact appends the valid JSON v without its white space, escaping

@@ -52,9 +52,8 @@ var awkward = []string{
 func TestMarshalEventIsEncodingJSONs(t *testing.T) {
 	for _, dir := range []string{"current", "older"} {
 		for name, payload := range readPayloads(t, dir) {
-			ev, departures, err := ParseEventBestEffort(payload)
+			ev, _, err := ParseEventBestEffort(payload)
 			require.NoError(t, err, name)
-			_ = departures
 			out, err := MarshalEvent(ev)
 			require.NoError(t, err, name)
 			assert.Equal(t, referenceMarshal(t, ev), string(out), name)
@@ -105,7 +104,10 @@ func TestMarshalUserAsEncodingJSON(t *testing.T) {
 
 	b, err = json.Marshal(DeletedUser{ID: "u"})
 	require.NoError(t, err)
-	assert.Equal(t, `{"id":"u","teams":[]}`, string(b))
+	type plainDeletedUser DeletedUser
+	want, err = json.Marshal(plainDeletedUser{ID: "u", Teams: []DeletedUserTeam{}})
+	require.NoError(t, err)
+	assert.Equal(t, string(want), string(b))
 }
 
 func TestMarshalEventRefuses(t *testing.T) {

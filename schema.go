@@ -198,30 +198,6 @@ var projectPermissionSchema = &schema{[]field{req("id", kindString), req("user_i
 
 var testEventSchema = &schema{[]field{req("message", kindString), req("endpointUrl", kindString)}}
 
-// schemaFor returns what Stack sends for a known event type; false for
-// others.
-func schemaFor(eventType string) (*schema, bool) {
-	switch eventType {
-	case TypeUserCreated, TypeUserUpdated:
-		return userSchema, true
-	case TypeUserDeleted:
-		return deletedUserSchema, true
-	case TypeTeamCreated, TypeTeamUpdated:
-		return teamSchema, true
-	case TypeTeamDeleted:
-		return idSchema, true
-	case TypeTeamMembershipCreated, TypeTeamMembershipDeleted:
-		return teamMembershipSchema, true
-	case TypeTeamPermissionCreated, TypeTeamPermissionDeleted:
-		return teamPermissionSchema, true
-	case TypeProjectPermissionCreated, TypeProjectPermissionDeleted:
-		return projectPermissionSchema, true
-	case TypeStackTest:
-		return testEventSchema, true
-	}
-	return nil, false
-}
-
 func (k kind) String() string {
 	switch k {
 	case kindString:
