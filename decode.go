@@ -506,6 +506,9 @@ func objects[E any](d *decoder, s *[]E, f *field, at int, elem func(e *E, at int
 	defer d.pop()
 	d.depth++
 	i, n := at+1, 0
+	if cap(*s) > 0 { // an earlier value of this key: its elements may hold pending fields
+		d.text.flush()
+	}
 	mark := d.text.mark()
 	for first := true; ; first = false {
 		at, more := nextElement(d.b, i, first)
