@@ -298,9 +298,13 @@ func TestValidMatchesEncodingJSON(t *testing.T) {
 		"[[[]]]", "nul", "nulll", "true false", "[1 2]", `{"a":{"b":[1,{"c":null}]}}`, "\n[\t1 ,\r2 ]\n", "[1]x"} {
 		inputs = append(inputs, []byte(s))
 	}
-	for _, depth := range []int{64, 65, 10000, 10001} {
+	// skipValue calls itself for each 64 levels: around those bounds, with
+	// objects and arrays mixed so that a level's kind must survive the call.
+	for _, depth := range []int{63, 64, 65, 127, 128, 129, 9999, 10000, 10001} {
 		inputs = append(inputs, []byte(strings.Repeat("[", depth)+strings.Repeat("]", depth)))
 		inputs = append(inputs, []byte(strings.Repeat(`{"a":`, depth)+"1"+strings.Repeat("}", depth)))
+		inputs = append(inputs, []byte(strings.Repeat(`[{"a":`, depth/2)+"[]"+strings.Repeat(`,"b":2},3]`, depth/2)))
+		inputs = append(inputs, []byte(strings.Repeat(`[{"a":`, depth/2)+"[]"+strings.Repeat(`],"b":2},3]`, depth/2)))
 	}
 	for _, in := range inputs {
 		if got, want := validJSON(in), json.Valid(in); got != want {

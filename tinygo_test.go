@@ -39,9 +39,11 @@ func TestTinyGoVerifyAllocations(t *testing.T) {
 // ParseEvent under TinyGo: no reflection, and no conversion of bytes to a
 // string to compare a key (TinyGo allocates for each; that made 539
 // allocations), so what it allocates is what the standard toolchain does,
-// plus TinyGo's own: 16 allocations and 1,269 B for the full user payload
-// on wasip1 (46 and 2,903 B when each string had an allocation of its own
-// and the type, the paths and a copy of the data took more); the
+// plus TinyGo's own: 14 allocations and 1,141 B for the full user payload
+// on wasip1 (16 and 1,269 B while skipping a value kept its stack of open
+// containers in a slice, which TinyGo put on the heap; 46 and 2,903 B when
+// each string had an allocation of its own and the type, the paths and a
+// copy of the data took more); the
 // encoding/json path took 113 allocations on a Cortex-M3 for a smaller one.
 func TestTinyGoParseEventAllocations(t *testing.T) {
 	body := readPayloads(t, "current")["user.updated-oauth-and-team.json"]
@@ -58,7 +60,7 @@ func TestTinyGoParseEventAllocations(t *testing.T) {
 	allocs := float64(after.Mallocs-before.Mallocs) / runs
 	bytes := float64(after.TotalAlloc-before.TotalAlloc) / runs
 	t.Logf("ParseEvent of the full user payload under TinyGo: %.1f allocations, %.0f B", allocs, bytes)
-	if allocs > 16 || bytes > 1269 {
+	if allocs > 14 || bytes > 1141 {
 		t.Errorf("ParseEvent allocates %.1f times, %.0f B", allocs, bytes)
 	}
 }
