@@ -341,9 +341,9 @@ value: // a value starts at b[i]
 			return i, level, objects, afterValue, skipDeep
 		}
 		if c == '{' {
-			objects |= 1 << level
+			objects |= 1 << uint(level)
 		} else {
-			objects &^= 1 << level
+			objects &^= 1 << uint(level)
 		}
 		level++
 		if i = skipSpace(b, i+1); i >= len(b) {
@@ -357,12 +357,18 @@ value: // a value starts at b[i]
 			goto key
 		}
 		goto value
-	case c == 't' && len(b)-i >= 4 && binary.LittleEndian.Uint32(b[i:]) == 't'|'r'<<8|'u'<<16|'e'<<24:
-		i += 4
-	case c == 'f' && len(b)-i >= 5 && binary.LittleEndian.Uint32(b[i+1:]) == 'a'|'l'<<8|'s'<<16|'e'<<24:
-		i += 5
-	case c == 'n' && len(b)-i >= 4 && binary.LittleEndian.Uint32(b[i:]) == 'n'|'u'<<8|'l'<<16|'l'<<24:
-		i += 4
+	case c == 't':
+		if i = literalAt(b, i, "true"); i < 0 {
+			return i, level, objects, inValue, skipInvalid
+		}
+	case c == 'f':
+		if i = literalAt(b, i, "false"); i < 0 {
+			return i, level, objects, inValue, skipInvalid
+		}
+	case c == 'n':
+		if i = literalAt(b, i, "null"); i < 0 {
+			return i, level, objects, inValue, skipInvalid
+		}
 	case c == '-' || c == '0':
 		return i, level, objects, afterValue, skipNumber
 	default:
@@ -375,7 +381,7 @@ after: // a value ended before b[i]
 	if i = skipSpace(b, i); i >= len(b) {
 		return i, level, objects, inValue, skipInvalid
 	}
-	if c, inObject := b[i], objects>>(level-1)&1 != 0; c == ',' {
+	if c, inObject := b[i], objects>>uint(level-1)&1 != 0; c == ',' {
 		if i++; i < len(b) && b[i] <= ' ' {
 			i = skipSpace(b, i)
 		}

@@ -59,34 +59,6 @@ func TestRegressionEscapedBackslashKey(t *testing.T) {
 			_, _, _ = ParseEventBestEffort([]byte(body))
 		}, body)
 	}
-	ev, err := ParseEvent([]byte(`{"type":"team.deleted","data":{"\\":1,"i\u0064":"t"}}`))
-	require.NoError(t, err)
-	assert.Equal(t, "t", ev.(*TeamDeleted).Data.ID)
-}
-
-// FuzzDecodeMatchesEncodingJSON,
-// testdata/fuzz/FuzzDecodeMatchesEncodingJSON/3ada429539843e56: an array
-// key given twice, the second array longer than the first's capacity. The
-// first array's short strings were still pending in the string pack when
-// the second one moved the elements, so they were set in the old array and
-// lost ("0" became ""); json decodes the second array into the first's
-// elements and keeps "0".
-func TestRegressionRepeatedArrayKeepsPendingStrings(t *testing.T) {
-	for _, body := range []string{
-		`{"type":"user.created","data":{"id":"u","oauth_providers":[{"id":"0"}],"oauth_providers":[{},{}]}}`,
-		`{"type":"user.deleted","data":{"id":"u","teams":[{"id":"0"}],"teams":[{},{},{}]}}`,
-	} {
-		ev, _, err := ParseEventBestEffort([]byte(body))
-		require.NoError(t, err, body)
-		switch e := ev.(type) {
-		case *UserCreated:
-			require.Len(t, e.Data.OAuthProviders, 2)
-			assert.Equal(t, "0", e.Data.OAuthProviders[0].ID)
-		case *UserDeleted:
-			require.Len(t, e.Data.Teams, 3)
-			assert.Equal(t, "0", e.Data.Teams[0].ID)
-		default:
-			t.Fatalf("%T", ev)
-		}
-	}
+	// What the escaped keys decode to, encoding/json decides:
+	// TestRegressionEscapedKeyDecodesAsEncodingJSON.
 }

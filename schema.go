@@ -25,7 +25,12 @@ type field struct {
 	kind     kind
 	nullable bool
 	required bool
-	object   *schema // for kindObject and kindArray
+	// object is the schema of a kindObject's value or of a kindArray's
+	// elements: the table's record of the nesting. decode.go's walker for
+	// that value names the same schema (decoding it through the field
+	// would be a load per object), and the differential tests strip
+	// unknown keys by this one, would show the two apart.
+	object *schema
 }
 
 // A schema is the fields of one object.
