@@ -192,10 +192,60 @@ var knownTypes = &schema{[]field{
 // eventType returns the text of typ, a raw JSON string, and its index in
 // knownTypes, or -1. A known type's text is the constant, not a copy.
 func eventType(typ []byte, escaped bool) (string, int) {
-	if k := knownTypes.lookup(typ); k >= 0 {
+	t := typ[1 : len(typ)-1]
+	if escaped { // rarely: compared unescaped, as json unescapes it
+		name := unquote(typ, true)
+		if k := typeIndex([]byte(name)); k >= 0 {
+			return knownTypes.fields[k].key, k
+		}
+		return name, -1
+	}
+	if k := typeIndex(t); k >= 0 {
 		return knownTypes.fields[k].key, k
 	}
-	return unquote(typ, escaped), -1
+	return string(t), -1
+}
+
+// typeIndex returns the index in knownTypes of the type spelled t, or -1.
+// The length and one letter name the only candidate (the types of one
+// length differ in a verb, created, updated or deleted, and in their first
+// word), which one comparison then confirms.
+func typeIndex(t []byte) int {
+	var k int
+	switch len(t) {
+	case len(TypeStackTest):
+		k = evStackTest
+	case len(TypeUserCreated): // user.* and team.*
+		k = evUserCreated
+		if t[0] == 't' {
+			k = evTeamCreated
+		}
+		switch t[len("user.")] {
+		case 'u':
+			k++ // updated
+		case 'd':
+			k += 2 // deleted
+		}
+	case len(TypeTeamMembershipCreated): // team_membership.* and team_permission.*
+		k = evTeamMembershipCreated
+		if t[len("team_")] == 'p' {
+			k = evTeamPermissionCreated
+		}
+		if t[len("team_membership.")] == 'd' {
+			k++ // deleted
+		}
+	case len(TypeProjectPermissionCreated):
+		k = evProjectPermissionCreated
+		if t[len("project_permission.")] == 'd' {
+			k++ // deleted
+		}
+	default:
+		return -1
+	}
+	if !equalKey(t, knownTypes.fields[k].key) {
+		return -1
+	}
+	return k
 }
 
 // reset forgets the departures of a data object read before.
@@ -288,7 +338,9 @@ func (d *decoder) member(m *members) bool {
 		if key == nil {
 			if m.i = at; at >= 0 {
 				d.depth--
-				d.missing(m.s, m.seen)
+				if m.seen != 1<<len(m.s.fields)-1 { // all there, as Stack sends them
+					d.missing(m.s, m.seen)
+				}
 			}
 			return false
 		}
@@ -467,6 +519,13 @@ func pointer[T any](d *decoder, p **T, f *field, at int) (end int, object bool) 
 // decoded into a slice: within the capacity it extends the length over the
 // elements already there (what an earlier, longer value of the same key
 // left: json decodes into them, merging), beyond it it appends a zero one.
+// A first element comes with room for a second: Stack's arrays are short
+// (a user's OAuth providers, a deleted user's teams), and one allocation
+// then holds them, where appending one at a time takes two and moves the
+// first. The capacity is not part of the result: json grows its slices
+// otherwise, and what lies beyond the length is zero either way until a
+// value writes it. (Room for four saves nothing more on Stack's payloads,
+// and under TinyGo, whose append starts larger, it costs bytes.)
 func grow[E any](s []E, n int) []E {
 	if n < len(s) {
 		return s
@@ -474,9 +533,15 @@ func grow[E any](s []E, n int) []E {
 	if n < cap(s) {
 		return s[:n+1]
 	}
+	if cap(s) == 0 {
+		return make([]E, 1, firstCap)
+	}
 	var zero E
 	return append(s, zero)
 }
+
+// firstCap is the capacity of a slice decoded from a non-empty array.
+const firstCap = 2
 
 // truncate ends s after n elements, as json does at an array's end: an
 // empty array gives a new empty slice (dropping what was there, capacity
@@ -718,9 +783,6 @@ func (d *decoder) notInteger(f *field, v []byte) {
 
 // missing reports the required fields of s that an object lacked.
 func (d *decoder) missing(s *schema, seen uint64) {
-	if seen == 1<<len(s.fields)-1 {
-		return // all there, as Stack sends them
-	}
 	for n := range s.fields {
 		if f := &s.fields[n]; f.required && seen&(1<<n) == 0 && d.wants(f.key) {
 			d.record(f.key, "missing")

@@ -62,3 +62,36 @@ func TestRegressionEscapedBackslashKey(t *testing.T) {
 	// What the escaped keys decode to, encoding/json decides:
 	// TestRegressionEscapedKeyDecodesAsEncodingJSON.
 }
+
+// typeIndex names a type by its length and one letter, then compares the
+// whole text: every known type finds its own index, and every text one
+// byte away from one (changed, cut short or extended) finds none, unless
+// it is another known type.
+func TestTypeIndex(t *testing.T) {
+	index := map[string]int{}
+	for k, f := range knownTypes.fields {
+		index[f.key] = k
+	}
+	for k, f := range knownTypes.fields {
+		require.Equal(t, k, typeIndex([]byte(f.key)), f.key)
+		near := []string{f.key[:len(f.key)-1], f.key + "s", "x" + f.key}
+		for i := range len(f.key) {
+			for _, c := range []byte("cdtuepsmx._\x00\xff") {
+				b := []byte(f.key)
+				b[i] = c
+				near = append(near, string(b))
+			}
+		}
+		for _, s := range near {
+			want, known := index[s]
+			if !known {
+				want = -1
+			}
+			assert.Equal(t, want, typeIndex([]byte(s)), "%q", s)
+		}
+	}
+	// Escaped, a known type is still known, as json unescapes it.
+	ev, err := ParseEvent([]byte(`{"type":"team\u002edeleted","data":{"id":"t"}}`))
+	require.NoError(t, err)
+	assert.Equal(t, &TeamDeleted{Data: DeletedTeam{ID: "t"}}, ev)
+}
