@@ -567,6 +567,10 @@ func objects[E any](d *decoder, s *[]E, f *field, at int, elem func(e *E, at int
 	default:
 		return d.other(f, at)
 	}
+	if i := skipSpace(d.b, at+1); i < len(d.b) && d.b[i] == ']' && cap(*s) == 0 { // [], with no elements to keep
+		*s = []E{}
+		return i + 1
+	}
 	d.push(f.key, -1)
 	defer d.pop()
 	d.depth++

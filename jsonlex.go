@@ -201,8 +201,13 @@ func keyColon(b []byte, i int) (keyEnd, at int) {
 // colon reads the colon after a key that ends before b[i], and returns the
 // index of the value, or -1.
 func colon(b []byte, i int) int {
-	if i+1 < len(b) && b[i] == ':' && b[i+1] > ' ' { // compact JSON
-		return i + 1
+	if i+2 < len(b) && b[i] == ':' { // compact JSON, or one space after the colon (indented)
+		if b[i+1] > ' ' {
+			return i + 1
+		}
+		if b[i+1] == ' ' && b[i+2] > ' ' {
+			return i + 2
+		}
 	}
 	if i = skipSpace(b, i); i >= len(b) || b[i] != ':' {
 		return -1
