@@ -20,8 +20,9 @@ import (
 // one of them. It reports, per payload, the fastest peer (by its median
 // time per decode over the rounds) and ParseEvent's time against it: the
 // median over the rounds of the round's ratio, as the unit
-// x-PEER, beside each implementation's median time, ns/decode-IMPL.
-// ./decoderatios.sh prints them as a table.
+// x-PEER, beside each implementation's median time, ns/decode-IMPL, and
+// its allocations per decode, allocs/decode-IMPL. ./decoderatios.sh
+// prints them as a table.
 //
 // Run: go test -run '^$' -bench DecodeRatio -benchtime 400x
 func BenchmarkDecodeRatio(b *testing.B) {
@@ -67,6 +68,7 @@ func BenchmarkDecodeRatio(b *testing.B) {
 			b.ReportMetric(median(ratios), "x-"+impls[fastest].name)
 			for i, im := range impls {
 				b.ReportMetric(median(times[i]), "ns/decode-"+im.name)
+				b.ReportMetric(testing.AllocsPerRun(5, func() { _ = im.decode(body) }), "allocs/decode-"+im.name)
 			}
 		})
 	}
