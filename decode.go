@@ -46,6 +46,7 @@ type decoder struct {
 
 	data []byte     // the data object of the body
 	strs []string   // for *string fields
+	raws rawPack    // for short raw values (none under TinyGo)
 	text stringPack // for string values
 }
 
@@ -753,6 +754,10 @@ func (d *decoder) raw(dst *RawMessage, f *field, at int) int {
 	v := d.b[at:end]
 	if cap(*dst) >= len(v) { // json appends to what was there: the same bytes
 		*dst = append((*dst)[:0], v...)
+		return end
+	}
+	if len(v) <= rawPackMax { // null, {}, a short value: in a shared block
+		*dst = d.raws.add(v)
 		return end
 	}
 	m := make(RawMessage, len(v)) // with the copy next, the compiler

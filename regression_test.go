@@ -95,3 +95,22 @@ func TestTypeIndex(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, &TeamDeleted{Data: DeletedTeam{ID: "t"}}, ev)
 }
+
+// Short raw values share a block (rawPack), and stay independent as json
+// gives them: writing into one, or appending to one, changes no other, and
+// a key given twice reuses its own bytes only.
+func TestShortRawValuesAreIndependent(t *testing.T) {
+	body := `{"type":"team.updated","data":{"id":"t","display_name":"d","profile_image_url":null,"created_at_millis":1,` +
+		`"client_metadata":{"a":1},"client_read_only_metadata":null,"server_metadata":[2],"client_metadata":{}}}`
+	ev, err := ParseEvent([]byte(body))
+	require.NoError(t, err)
+	team := ev.(*TeamUpdated).Data
+	assert.Equal(t, RawMessage(`{}`), team.ClientMetadata)
+	assert.Equal(t, RawMessage(`null`), team.ClientReadOnlyMetadata)
+	assert.Equal(t, RawMessage(`[2]`), team.ServerMetadata)
+	team.ClientMetadata[0] = 'X'
+	team.ClientReadOnlyMetadata = append(team.ClientReadOnlyMetadata, "!!!!"...)
+	assert.Equal(t, RawMessage(`[2]`), team.ServerMetadata, "untouched by its neighbours")
+	assert.Equal(t, RawMessage(`null!!!!`), team.ClientReadOnlyMetadata)
+	assert.Equal(t, RawMessage(`X}`), team.ClientMetadata)
+}

@@ -88,3 +88,24 @@ func TestKeptStringRetainsAtMostItsPack(t *testing.T) {
 	assert.LessOrEqual(t, held, int64(n*packSize+64<<10), "at most a pack a kept id (and 64 KiB of measurement noise)")
 	assert.Greater(t, held, int64(n*48), "each id is held (else this measures nothing)")
 }
+
+// The same for short metadata: a kept client_metadata of {} retains at
+// most its rawPack block, not the event's other values nor the payload.
+func TestKeptShortRawRetainsAtMostItsBlock(t *testing.T) {
+	const n = 4000
+	body := readPayloads(t, "current")["user.updated-oauth-and-team.json"]
+	kept := make([]RawMessage, 0, n)
+	before := liveHeap()
+	for i := 0; i < n; i++ {
+		ev, err := ParseEvent(append([]byte(nil), body...))
+		require.NoError(t, err)
+		u := ev.(*UserUpdated).Data
+		require.LessOrEqual(t, len(u.ClientReadOnlyMetadata), rawPackMax, "a packed value")
+		kept = append(kept, u.ClientReadOnlyMetadata)
+	}
+	held := liveHeap() - before
+	runtime.KeepAlive(kept)
+	t.Logf("the client_read_only_metadata of %d full user events hold %.1f KiB (%.0f B each)", n, float64(held)/1024, float64(held)/n)
+	assert.LessOrEqual(t, held, int64(n*rawPackSize+64<<10), "at most a block a kept value (and 64 KiB of measurement noise)")
+	assert.Greater(t, held, int64(n*16), "each value is held (else this measures nothing)")
+}
