@@ -22,7 +22,8 @@ import "strconv"
 //     kind, or null into a field that is not a pointer, slice or raw JSON,
 //     leaves the field as it was (json's UnmarshalTypeError), and is a
 //     departure from the schema;
-//   - metadata keeps the raw bytes of the value, null included.
+//   - metadata keeps the raw bytes of the value, null included, copied
+//     (short ones into a shared block of their own, rawpack.go).
 //
 // It recurses no deeper than the types nest (four levels), whatever the
 // input: the values it does not decode are skipped by the lexer's loop.

@@ -32,10 +32,13 @@ func (wh *Webhook) VerifyEvent(payload []byte, headers Headers) (Event, error) {
 // the syntax, the schema and decodes at once (decode.go). The result is
 // what json.Unmarshal gives, field for field (strings unescaped alike,
 // invalid UTF-8 replaced alike), which a differential test and fuzz target
-// check. No string value shares memory with the payload: short ones share
-// one allocation of at most 192 bytes with the event's other short strings,
-// longer ones and metadata have their own, so that a string the caller
-// keeps never retains the payload around it. The README compares its speed
+// check. No string or metadata value shares memory with the payload: short
+// strings share one allocation of at most 192 bytes with the event's other
+// short strings, metadata values of 32 bytes or less (null, {}) blocks of
+// 64 bytes with the event's others (each slice's capacity ending where its
+// bytes do, so that writing into one or appending to it changes no other),
+// and longer ones have their own, so that a value the caller keeps never
+// retains the payload around it. The README compares its speed
 // with other Go JSON decoders.
 func ParseEvent(payload []byte) (Event, error) {
 	var d decoder
