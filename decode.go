@@ -573,8 +573,7 @@ func objects[E any](d *decoder, s *[]E, f *field, at int, elem func(e *E, at int
 		*s = []E{}
 		return i + 1
 	}
-	d.push(f.key, -1)
-	defer d.pop()
+	d.push(f.key, -1) // popped at each return below
 	d.depth++
 	i, n := at+1, 0
 	if cap(*s) > 0 { // an earlier value of this key: its elements may hold pending fields
@@ -585,6 +584,7 @@ func objects[E any](d *decoder, s *[]E, f *field, at int, elem func(e *E, at int
 		at, more := nextElement(d.b, i, first)
 		if !more {
 			d.depth--
+			d.pop()
 			*s = truncate(*s, n)
 			return at
 		}
@@ -600,6 +600,7 @@ func objects[E any](d *decoder, s *[]E, f *field, at int, elem func(e *E, at int
 		}
 		d.pop()
 		if i < 0 {
+			d.pop()
 			return -1
 		}
 		n++
