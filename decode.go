@@ -47,7 +47,7 @@ type decoder struct {
 
 	data []byte     // the data object of the body
 	strs []string   // for *string fields
-	raws rawPack    // for short raw values (none under TinyGo)
+	raws rawPack    // for raw values
 	text stringPack // for string values
 }
 
@@ -196,11 +196,7 @@ var knownTypes = &schema{[]field{
 func eventType(typ []byte, escaped bool) (string, int) {
 	t := typ[1 : len(typ)-1]
 	if escaped { // rarely: compared unescaped, as json unescapes it
-		name := unquote(typ, true)
-		if k := typeIndex([]byte(name)); k >= 0 {
-			return knownTypes.fields[k].key, k
-		}
-		return name, -1
+		t = []byte(unquote(typ, true))
 	}
 	if k := typeIndex(t); k >= 0 {
 		return knownTypes.fields[k].key, k
@@ -758,13 +754,7 @@ func (d *decoder) raw(dst *RawMessage, f *field, at int) int {
 		*dst = append((*dst)[:0], v...)
 		return end
 	}
-	if len(v) <= rawPackMax { // null, {}, a short value: in a shared block
-		*dst = d.raws.add(v)
-		return end
-	}
-	m := make(RawMessage, len(v)) // with the copy next, the compiler
-	copy(m, v)                    // does not clear m before filling it
-	*dst = m
+	*dst = d.raws.copy(v)
 	return end
 }
 

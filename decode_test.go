@@ -330,9 +330,10 @@ func FuzzValidMatchesEncodingJSON(f *testing.F) {
 // of objects outgrows its first capacity (two elements); a block for the
 // *string fields; a block of 64 bytes for the raw metadata values of 32
 // bytes or less (rawPack), and each longer one; each nested object or
-// slice; nothing for the keys, the type, the paths or the checks. For every payload that is fewer than json.Unmarshal
-// makes into the same struct (10 against 39 for the full user). A change
-// that adds one fails here.
+// slice; nothing for the keys, the type, the paths or the checks. For
+// every payload that is fewer than json.Unmarshal makes into the same
+// struct (10 against 39 for the full user). A change that adds one fails
+// here.
 func TestParseEventAllocations(t *testing.T) {
 	if raceEnabled || testing.CoverMode() != "" {
 		t.Skip("instrumented builds allocate")

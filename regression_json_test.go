@@ -49,3 +49,8 @@ func TestRegressionRepeatedArrayKeepsPendingStrings(t *testing.T) {
 		}
 	}
 }
+
+// TestShortRawValuesAreIndependent's payload, decoded.
+func TestShortRawValuesDecodeAsEncodingJSON(t *testing.T) {
+	require.True(t, sameDecoding(t, shortRawBody, []byte(shortRawBody)))
+}

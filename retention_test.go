@@ -69,43 +69,44 @@ func TestKeptStringsRetainOnlyThemselves(t *testing.T) {
 	assert.LessOrEqual(t, ours, 2*max(theirs, 64<<10), "at most twice json.Unmarshal's (or 128 KiB, the noise of a measurement)")
 }
 
+// heldFromFullUsers decodes n full user events (user.updated, OAuth
+// providers and a team: short strings and short metadata throughout),
+// keeps keep(data) of each, and returns how much heap the kept values
+// hold, n of them.
+func heldFromFullUsers[T any](t *testing.T, n int, keep func(*User) T) int64 {
+	body := readPayloads(t, "current")["user.updated-oauth-and-team.json"]
+	kept := make([]T, 0, n)
+	before := liveHeap()
+	for i := 0; i < n; i++ {
+		ev, err := ParseEvent(append([]byte(nil), body...))
+		require.NoError(t, err)
+		kept = append(kept, keep(&ev.(*UserUpdated).Data))
+	}
+	held := liveHeap() - before
+	runtime.KeepAlive(kept)
+	t.Logf("%d kept values hold %.1f KiB (%.0f B each)", n, float64(held)/1024, float64(held)/float64(n))
+	return held
+}
+
 // The bounded share: a kept id of a full user event (short strings
 // throughout, which share one allocation per stringPack) retains at most
 // packSize bytes, whatever else the event held.
 func TestKeptStringRetainsAtMostItsPack(t *testing.T) {
 	const n = 4000
-	body := readPayloads(t, "current")["user.updated-oauth-and-team.json"]
-	ids := make([]string, 0, n)
-	before := liveHeap()
-	for i := 0; i < n; i++ {
-		ev, err := ParseEvent(append([]byte(nil), body...))
-		require.NoError(t, err)
-		ids = append(ids, ev.(*UserUpdated).Data.ID)
-	}
-	held := liveHeap() - before
-	runtime.KeepAlive(ids)
-	t.Logf("the ids of %d full user events hold %.1f KiB (%.0f B each)", n, float64(held)/1024, float64(held)/n)
+	held := heldFromFullUsers(t, n, func(u *User) string { return u.ID })
 	assert.LessOrEqual(t, held, int64(n*packSize+64<<10), "at most a pack a kept id (and 64 KiB of measurement noise)")
 	assert.Greater(t, held, int64(n*48), "each id is held (else this measures nothing)")
 }
 
-// The same for short metadata: a kept client_metadata of {} retains at
-// most its rawPack block, not the event's other values nor the payload.
+// The same for short metadata: a kept client_read_only_metadata (a short
+// string, packed) retains at most its rawPack block, not the event's other
+// values nor the payload.
 func TestKeptShortRawRetainsAtMostItsBlock(t *testing.T) {
 	const n = 4000
-	body := readPayloads(t, "current")["user.updated-oauth-and-team.json"]
-	kept := make([]RawMessage, 0, n)
-	before := liveHeap()
-	for i := 0; i < n; i++ {
-		ev, err := ParseEvent(append([]byte(nil), body...))
-		require.NoError(t, err)
-		u := ev.(*UserUpdated).Data
+	held := heldFromFullUsers(t, n, func(u *User) RawMessage {
 		require.LessOrEqual(t, len(u.ClientReadOnlyMetadata), rawPackMax, "a packed value")
-		kept = append(kept, u.ClientReadOnlyMetadata)
-	}
-	held := liveHeap() - before
-	runtime.KeepAlive(kept)
-	t.Logf("the client_read_only_metadata of %d full user events hold %.1f KiB (%.0f B each)", n, float64(held)/1024, float64(held)/n)
+		return u.ClientReadOnlyMetadata
+	})
 	assert.LessOrEqual(t, held, int64(n*rawPackSize+64<<10), "at most a block a kept value (and 64 KiB of measurement noise)")
 	assert.Greater(t, held, int64(n*16), "each value is held (else this measures nothing)")
 }

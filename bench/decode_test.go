@@ -3,6 +3,7 @@ package bench
 import (
 	"bytes"
 	stdjson "encoding/json"
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -72,35 +73,71 @@ func payloads(tb testing.TB) (map[string][]byte, []string) {
 	return out, names
 }
 
-// Every peer decodes every payload into what ParseEvent gives: the
-// comparison is between decoders that agree.
-func TestPeersAgreeWithParseEvent(t *testing.T) {
-	bodies, names := payloads(t)
+// A known payload is one of payloads that ParseEvent decodes into a typed
+// event: its name, its body and the event's struct type.
+type known struct {
+	name string
+	body []byte
+	typ  reflect.Type
+}
+
+// knownPayloads are payloads' bodies of the event types ParseEvent knows,
+// in the order of their names.
+func knownPayloads(tb testing.TB) []known {
+	bodies, names := payloads(tb)
+	var out []known
 	for _, name := range names {
 		ev, err := stackwebhook.ParseEvent(bodies[name])
 		if err != nil {
-			t.Fatalf("%s: %v", name, err)
+			tb.Fatalf("%s: %v", name, err)
 		}
-		if _, unknown := ev.(*stackwebhook.UnknownEvent); unknown {
+		if _, unknown := ev.(*stackwebhook.UnknownEvent); !unknown {
+			out = append(out, known{name, bodies[name], reflect.TypeOf(ev).Elem()})
+		}
+	}
+	return out
+}
+
+// Every peer decodes every payload into what ParseEvent gives, and every
+// copy of the stream BenchmarkDecodeRatio decodes (distinct, whose copies
+// must differ): the comparison is between decoders that agree.
+func TestPeersAgreeWithParseEvent(t *testing.T) {
+	for _, p := range knownPayloads(t) {
+		agree(t, p.name, p.body, p.typ)
+		stream := distinct(p.body)
+		seen := map[string]bool{}
+		for k, body := range stream {
+			seen[string(body)] = true
+			agree(t, fmt.Sprintf("%s, copy %d", p.name, k), body, p.typ)
+		}
+		if len(p.body) < 8<<10 && uuid.Match(p.body) && len(seen) != 512 {
+			t.Errorf("%s: %d distinct copies, want 512", p.name, len(seen))
+		}
+	}
+}
+
+// agree checks that each peer decodes body into typ as ParseEvent does.
+func agree(t *testing.T, name string, body []byte, typ reflect.Type) {
+	t.Helper()
+	ev, err := stackwebhook.ParseEvent(body)
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	for _, d := range decoders {
+		v := peerNew(typ)
+		if err := d.unmarshal(body, v); err != nil {
+			t.Errorf("%s, %s: %v", name, d.name, err)
 			continue
 		}
-		typ := reflect.TypeOf(ev).Elem()
-		for _, d := range decoders {
-			v := peerNew(typ)
-			if err := d.unmarshal(bodies[name], v); err != nil {
-				t.Errorf("%s, %s: %v", name, d.name, err)
-				continue
-			}
-			got := asEvent(v, typ)
-			same := reflect.DeepEqual(got, ev)
-			if !same && d.nullRawIsNil { // then the same once encoded again
-				a, errA := stackwebhook.MarshalEvent(ev)
-				b, errB := stackwebhook.MarshalEvent(got)
-				same = errA == nil && errB == nil && bytes.Equal(a, b)
-			}
-			if !same {
-				t.Errorf("%s: %s decodes otherwise than ParseEvent", name, d.name)
-			}
+		got := asEvent(v, typ)
+		same := reflect.DeepEqual(got, ev)
+		if !same && d.nullRawIsNil { // then the same once encoded again
+			a, errA := stackwebhook.MarshalEvent(ev)
+			b, errB := stackwebhook.MarshalEvent(got)
+			same = errA == nil && errB == nil && bytes.Equal(a, b)
+		}
+		if !same {
+			t.Errorf("%s: %s decodes otherwise than ParseEvent", name, d.name)
 		}
 	}
 }
@@ -110,32 +147,13 @@ func TestPeersAgreeWithParseEvent(t *testing.T) {
 // event=NAME/impl=IMPL. ./decoderatios.sh prints the ratios to the fastest
 // peer.
 func BenchmarkDecode(b *testing.B) {
-	bodies, names := payloads(b)
-	for _, name := range names {
-		body := bodies[name]
-		ev, err := stackwebhook.ParseEvent(body)
-		if err != nil {
-			b.Fatalf("%s: %v", name, err)
-		}
-		if _, unknown := ev.(*stackwebhook.UnknownEvent); unknown {
-			continue
-		}
-		typ := reflect.TypeOf(ev).Elem()
-		b.Run("event="+name+"/impl=ParseEvent", func(b *testing.B) {
-			b.SetBytes(int64(len(body)))
-			b.ReportAllocs()
-			for b.Loop() {
-				if _, err := stackwebhook.ParseEvent(body); err != nil {
-					b.Fatal(err)
-				}
-			}
-		})
-		for _, d := range decoders {
-			b.Run("event="+name+"/impl="+d.name, func(b *testing.B) {
-				b.SetBytes(int64(len(body)))
+	for _, p := range knownPayloads(b) {
+		for _, im := range implementations(p.typ) {
+			b.Run("event="+p.name+"/impl="+im.name, func(b *testing.B) {
+				b.SetBytes(int64(len(p.body)))
 				b.ReportAllocs()
 				for b.Loop() {
-					if err := d.unmarshal(body, peerNew(typ)); err != nil {
+					if err := im.decode(p.body); err != nil {
 						b.Fatal(err)
 					}
 				}

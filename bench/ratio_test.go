@@ -37,20 +37,10 @@ import (
 //
 // Run: go test -run '^$' -bench DecodeRatio -benchtime 400x
 func BenchmarkDecodeRatio(b *testing.B) {
-	bodies, names := payloads(b)
-	for _, name := range names {
-		body := bodies[name]
-		ev, err := stackwebhook.ParseEvent(body)
-		if err != nil {
-			b.Fatalf("%s: %v", name, err)
-		}
-		if _, unknown := ev.(*stackwebhook.UnknownEvent); unknown {
-			continue
-		}
-		typ := reflect.TypeOf(ev).Elem()
-		impls := implementations(typ)
-		stream := distinct(body)
-		b.Run("event="+name, func(b *testing.B) {
+	for _, p := range knownPayloads(b) {
+		impls := implementations(p.typ)
+		stream := distinct(p.body)
+		b.Run("event="+p.name, func(b *testing.B) {
 			batch := batchFor(stream, impls)
 			times := make([][]float64, len(impls)) // per implementation, ns per decode in each round
 			round := 0
@@ -150,34 +140,4 @@ func median(v []float64) float64 {
 		return s[len(s)/2]
 	}
 	return (s[len(s)/2-1] + s[len(s)/2]) / 2
-}
-
-// The stream BenchmarkDecodeRatio decodes is of distinct events that each
-// peer decodes as ParseEvent does, the ids aside.
-func TestDistinctStream(t *testing.T) {
-	bodies, names := payloads(t)
-	for _, name := range names {
-		stream := distinct(bodies[name])
-		seen := map[string]bool{}
-		for _, body := range stream {
-			seen[string(body)] = true
-			ev, err := stackwebhook.ParseEvent(body)
-			if err != nil {
-				t.Fatalf("%s: %v", name, err)
-			}
-			typ := reflect.TypeOf(ev).Elem()
-			for _, d := range decoders {
-				v := peerNew(typ)
-				if err := d.unmarshal(body, v); err != nil {
-					t.Fatalf("%s, %s: %v", name, d.name, err)
-				}
-				if got := asEvent(v, typ); !d.nullRawIsNil && !reflect.DeepEqual(got, ev) {
-					t.Fatalf("%s: %s decodes a copy otherwise than ParseEvent", name, d.name)
-				}
-			}
-		}
-		if len(bodies[name]) < 8<<10 && uuid.Match(bodies[name]) && len(seen) != 512 {
-			t.Errorf("%s: %d distinct copies, want 512", name, len(seen))
-		}
-	}
 }
