@@ -182,7 +182,13 @@ type multiFlag []string
 func (m *multiFlag) String() string     { return strings.Join(*m, ", ") }
 func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
 
-// parseCorpus reads a corpus of format conformance.Format.
+// verdictsBeforeTable is how a stackwebhook-vectors/1 corpus written before
+// the verdicts table was added is read: its cases held these two fields.
+var verdictsBeforeTable = map[string]string{"go": "svix Go v1.44.0", "js": "svix JS 2.5.0"}
+
+// parseCorpus reads a corpus of format conformance.Format. A case must
+// follow a library the corpus names (or the rule) and carry that verdict:
+// a corpus read otherwise than it was meant is refused, never misread.
 func parseCorpus(data []byte) (corpus, error) {
 	var raw struct {
 		Format   string
@@ -194,6 +200,10 @@ func parseCorpus(data []byte) (corpus, error) {
 	}
 	if raw.Format != conformance.Format {
 		return corpus{}, fmt.Errorf("format %q, want %q", raw.Format, conformance.Format)
+	}
+	if raw.Verdicts == nil {
+		// Written before the table existed: the fields then were these.
+		raw.Verdicts = verdictsBeforeTable
 	}
 	var k corpus
 	for field, name := range raw.Verdicts {
@@ -212,6 +222,12 @@ func parseCorpus(data []byte) (corpus, error) {
 		kc.official = map[string]string{}
 		for _, lib := range k.official {
 			kc.official[lib.field], _ = fields[lib.field].(string)
+		}
+		if _, named := raw.Verdicts[kc.Follow]; !named && kc.Follow != "rule" {
+			return corpus{}, fmt.Errorf("case %s: follow %q names no library of the verdicts table and is not \"rule\"", kc.Name, kc.Follow)
+		}
+		if kc.expected() == "" {
+			return corpus{}, fmt.Errorf("case %s: no verdict in %q, which it follows", kc.Name, kc.Follow)
 		}
 		k.cases = append(k.cases, kc)
 	}
@@ -255,30 +271,55 @@ func readLine(r *bufio.Reader, max int) (line []byte, tooLong bool, err error) {
 // errTimeout is a verifier taking longer than the timeout over a case.
 var errTimeout = errors.New("timeout")
 
+// errNoStart is a verifier that never answers: it ended on its first case
+// at each of its first starts, and would fail every case the same way.
+var errNoStart = errors.New("ended before answering a case, at each of its first starts")
+
+// Verdicts the runner records for a case the verifier did not answer.
+const (
+	verdictTimeout = "timeout"
+	verdictCrash   = "crash"
+)
+
+// noStartLimit is how many starts in a row that end without an answer, at
+// the beginning of a run, make a verifier one that never answers.
+const noStartLimit = 3
+
 // runVerifier runs command over every case and returns one verdict each. A
 // case the verifier does not answer within timeout gets the verdict
-// "timeout", and the verifier is started again at the next case.
+// "timeout"; a case during which it ends (a crash, an exit) gets "crash".
+// Either way its whole process group is killed and it is started again at
+// the next case, so that one case does not stop the run. A verifier that
+// ends on its first case noStartLimit times in a row before it has answered
+// anything is an error (a command that does not run).
 func runVerifier(command string, cases []conformanceCase, timeout time.Duration) ([]string, error) {
 	verdicts := make([]string, 0, len(cases))
+	answered, silentStarts := false, 0
 	for len(verdicts) < len(cases) {
 		got, err := runVerifierFrom(command, cases[len(verdicts):], timeout)
 		verdicts = append(verdicts, got...)
+		answered = answered || len(got) > 0
 		switch {
+		case err == nil:
 		case err == errTimeout:
-			verdicts = append(verdicts, "timeout")
-		case err != nil:
-			return nil, fmt.Errorf("after %d verdicts: %v", len(verdicts), err)
+			verdicts = append(verdicts, verdictTimeout)
+		default:
+			if silentStarts++; !answered && silentStarts == noStartLimit {
+				return nil, fmt.Errorf("%w: %v", errNoStart, err)
+			}
+			verdicts = append(verdicts, verdictCrash)
 		}
 	}
 	return verdicts, nil
 }
 
 // runVerifierFrom runs command once, sends it cases and reads verdicts until
-// all are in, the verifier fails, or it takes longer than timeout over one.
+// all are in, the verifier ends, or it takes longer than timeout over one.
 func runVerifierFrom(command string, cases []conformanceCase, timeout time.Duration) ([]string, error) {
 	cmd := exec.Command("sh", "-c", command)
 	cmd.Stderr = os.Stderr
 	cmd.WaitDelay = time.Second // a child left holding the pipes does not keep Wait waiting
+	inOwnGroup(cmd)
 	in, err := cmd.StdinPipe()
 	if err != nil {
 		return nil, err
@@ -291,7 +332,7 @@ func runVerifierFrom(command string, cases []conformanceCase, timeout time.Durat
 		return nil, err
 	}
 	defer func() {
-		_ = cmd.Process.Kill() // all verdicts are in, or it failed: what it does now does not count
+		killGroup(cmd) // all verdicts are in, or it failed: what it does now does not count
 		_ = cmd.Wait()
 	}()
 	go func() {
@@ -337,6 +378,9 @@ func runVerifierFrom(command string, cases []conformanceCase, timeout time.Durat
 		timer.Reset(timeout)
 		select {
 		case a := <-answers:
+			if a.err == io.EOF {
+				return verdicts, io.ErrUnexpectedEOF // ended with cases left
+			}
 			if a.err != nil {
 				return verdicts, a.err
 			}

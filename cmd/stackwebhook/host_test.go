@@ -149,6 +149,28 @@ func TestConformanceRunner(t *testing.T) {
 
 	bogus := writeFile(t, "old.json", `{"format":"stackwebhook-vectors/0","cases":[]}`)
 	assert.Equal(t, 2, cmd("", nil, "conformance", "-corpus", bogus).code, "a corpus of another format is refused")
+
+	// A stackwebhook-vectors/1 corpus from before the verdicts table is read
+	// as it was then (its "go" and "js" fields), not as "no verdict".
+	before := writeFile(t, "before.json", `{"format":"stackwebhook-vectors/1","cases":[`+
+		`{"name":"a","secret":"","headers":{},"body_b64":"","now_ms":0,"follow":"go","go":"invalid_secret","js":"invalid_secret"},`+
+		`{"name":"b","secret":"","headers":{},"body_b64":"","now_ms":0,"follow":"js","go":"ok","js":"ok"}]}`)
+	r := cmd("", nil, "conformance", "-corpus", before, "-self", "me")
+	require.Equal(t, 0, r.code, r.stderr)
+	assert.Contains(t, r.stdout, "| **every case** | 2 | 1 |")
+	assert.Contains(t, r.stdout, "me: case b (, ): answered invalid_secret; the rule says ok; official: svix Go v1.44.0 ok, svix JS 2.5.0 ok;")
+	// A case that follows a library the corpus does not name, or lacks the
+	// verdict it follows, is refused with the case named.
+	for name, text := range map[string]string{
+		`follow "js" names no library`: `{"format":"stackwebhook-vectors/1","verdicts":{"go":"svix Go v1.44.0"},"cases":[{"name":"a","follow":"js","js":"ok"}]}`,
+		`no verdict in "go"`:           `{"format":"stackwebhook-vectors/1","verdicts":{"go":"svix Go v1.44.0"},"cases":[{"name":"a","follow":"go"}]}`,
+		`no verdict in "rule"`:         `{"format":"stackwebhook-vectors/1","verdicts":{"go":"svix Go v1.44.0"},"cases":[{"name":"a","follow":"rule","go":"ok"}]}`,
+	} {
+		r := cmd("", nil, "conformance", "-corpus", writeFile(t, "odd.json", text))
+		assert.Equal(t, exitUsage, r.code, name)
+		assert.Contains(t, r.stderr, "case a: ", name)
+		assert.Contains(t, r.stderr, name)
+	}
 }
 
 // The runner bounds what it reads on both sides of the protocol and gives
@@ -164,8 +186,9 @@ func TestConformanceRunnerLimits(t *testing.T) {
 	require.Equal(t, 0, served.code, served.stderr)
 	assert.Equal(t, fmt.Sprintf("error: a case longer than %d bytes\ninvalid_secret\nerror: a case that is not a JSON object of the protocol\n", maxCaseLine), served.stdout)
 
-	// A verifier that hangs on its third case, and another that answers
-	// its first case with a megabyte: both runs go on to the end.
+	// Every verdict below is decided by what the verifiers do, not by how
+	// fast they do it: the one that hangs waits until it is killed, and the
+	// others answer at once, well within a timeout no loaded machine reaches.
 	dir := t.TempDir()
 	corpus := filepath.Join(dir, "small.json")
 	require.NoError(t, os.WriteFile(corpus, []byte(`{"format":"stackwebhook-vectors/1","verdicts":{"go":"svix Go v1.44.0"},"cases":[`+
@@ -173,15 +196,44 @@ func TestConformanceRunnerLimits(t *testing.T) {
 		`{"name":"b","secret":"","headers":{},"body_b64":"","now_ms":0,"follow":"go","go":"invalid_secret"},`+
 		`{"name":"c","secret":"","headers":{},"body_b64":"","now_ms":0,"follow":"go","go":"invalid_secret"},`+
 		`{"name":"d","secret":"","headers":{},"body_b64":"","now_ms":0,"follow":"go","go":"invalid_secret"}]}`), 0o644))
-	hang := filepath.Join(dir, "hang.sh")
-	require.NoError(t, os.WriteFile(hang, []byte("n=0\nwhile read -r line; do\n  n=$((n+1))\n  case \"$line\" in *'\"name\":\"c\"'*) sleep 3 ;; esac\n  echo invalid_secret\ndone\n"), 0o755))
-	big := filepath.Join(dir, "big.sh")
-	require.NoError(t, os.WriteFile(big, []byte("head -c 1000000 /dev/zero | tr '\\0' x; echo\nwhile read -r line; do echo invalid_secret; done\n"), 0o755))
-	start := time.Now()
-	r := cmd("", nil, "conformance", "-corpus", corpus, "-timeout", "500ms", "-impl", "hang=sh "+hang, "-impl", "big=sh "+big)
-	assert.Less(t, time.Since(start), 20*time.Second)
+	script := func(name, text string) string {
+		path := filepath.Join(dir, name)
+		require.NoError(t, os.WriteFile(path, []byte(text), 0o755))
+		return "sh " + path
+	}
+	answer := "while read -r line; do\n  case \"$line\" in %s) %s ;; esac\n  echo invalid_secret\ndone\n"
+
+	// A megabyte for an answer is refused for its length, whatever the timeout.
+	big := script("big.sh", "head -c 1000000 /dev/zero | tr '\\0' x; echo\nwhile read -r line; do echo invalid_secret; done\n")
+	r := cmd("", nil, "conformance", "-corpus", corpus, "-timeout", "10m", "-impl", "big="+big)
+	require.Equal(t, 0, r.code, r.stderr)
+	assert.Contains(t, r.stdout, "| **every case** | 4 | 3 |")
+	assert.Contains(t, r.stdout, fmt.Sprintf("big: case a (, ): answered error: an answer longer than %d bytes;", maxVerdictLine))
+
+	// A verifier that starts a child on case c and waits for it forever:
+	// the case times out, the whole process group is killed (the child
+	// too), and the run goes on with a fresh verifier at case d.
+	pidFile := filepath.Join(dir, "child.pid")
+	hang := script("hang.sh", fmt.Sprintf(answer, `*'"name":"c"'*`, "sleep 3600 & echo $! >"+pidFile+"; wait"))
+	// A verifier that exits on case b: the case is recorded as a crash and
+	// the run goes on.
+	crash := script("crash.sh", fmt.Sprintf(answer, `*'"name":"b"'*`, "exit 3"))
+	r = cmd("", nil, "conformance", "-corpus", corpus, "-timeout", "5s", "-impl", "hang="+hang, "-impl", "crash="+crash)
 	require.Equal(t, 0, r.code, r.stderr)
 	assert.Contains(t, r.stdout, "| **every case** | 4 | 3 | 3 |")
 	assert.Contains(t, r.stdout, "hang: case c (, ): answered timeout;")
-	assert.Contains(t, r.stdout, fmt.Sprintf("big: case a (, ): answered error: an answer longer than %d bytes;", maxVerdictLine))
+	assert.Contains(t, r.stdout, "crash: case b (, ): answered crash;")
+	pid, err := os.ReadFile(pidFile)
+	require.NoError(t, err, "the hanging verifier started its child")
+	// SIGKILL is sent at once; the child's exit, and its reaping, follow.
+	assert.Eventually(t, func() bool {
+		stat, err := os.ReadFile("/proc/" + strings.TrimSpace(string(pid)) + "/stat")
+		return err != nil || strings.Contains(string(stat), ") Z ")
+	}, time.Minute, 10*time.Millisecond, "the hanging verifier's child is killed with it")
+
+	// A command that never answers is refused, after a few starts, not
+	// restarted for every case.
+	r = cmd("", nil, "conformance", "-corpus", corpus, "-impl", "none=exit 1")
+	assert.Equal(t, exitRefused, r.code)
+	assert.Contains(t, r.stderr, "none: "+errNoStart.Error())
 }
