@@ -166,8 +166,12 @@ func New(ctx context.Context, db *sql.DB, dialect Dialect, opts ...Option) (*Sto
 	s.releaseSQL = "DELETE FROM " + t + " WHERE id = " + p(1) + " AND token = " + p(2) + " AND done = 0"
 	// Cleanup deletes at most cleanupBatch expired rows a statement, found
 	// through the index on expires_at, so that no statement holds many locks
-	// or runs long.
-	s.cleanupSQL = "DELETE FROM " + t + " WHERE id IN (SELECT id FROM " + t + " WHERE expires_at < " + now(1) + " LIMIT " + fmt.Sprint(cleanupBatch) + ")"
+	// or runs long. The outer condition checks the expiry again: a row the
+	// subquery found expired may have been taken over (by TxHandler, with
+	// the message applied) while the DELETE waited for its lock, and
+	// PostgreSQL re-reads only the outer condition on the row it finds once
+	// the lock is free.
+	s.cleanupSQL = "DELETE FROM " + t + " WHERE id IN (SELECT id FROM " + t + " WHERE expires_at < " + now(1) + " LIMIT " + fmt.Sprint(cleanupBatch) + ") AND expires_at < " + now(1)
 	if err := s.prepareSchema(ctx); err != nil {
 		return nil, err
 	}

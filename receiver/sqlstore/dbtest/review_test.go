@@ -3,8 +3,10 @@ package dbtest
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"strings"
 	"sync"
 	"testing"
@@ -13,6 +15,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/stackwebhook/stackwebhook"
 	"github.com/stackwebhook/stackwebhook/receiver"
 	"github.com/stackwebhook/stackwebhook/receiver/sqlstore"
 )
@@ -151,4 +154,74 @@ func TestCleanupNeitherBlocksNorFailsClaims(t *testing.T) {
 	require.NoError(t, err)
 	require.Eventually(t, func() bool { return strings.Contains(logs.String(), "deleting expired rows failed") }, 10*time.Second, 10*time.Millisecond)
 	claimWithin("after_failure")
+}
+
+// Review 3, medium: a cleanup that found a record expired, and waited for
+// its row lock while TxHandler took the record over, must not delete it
+// once that transaction commits: the message was applied with it, and its
+// redelivery must find it done.
+func TestCleanupSparesRecordTakenOver(t *testing.T) {
+	ctx := context.Background()
+	d := database{postgres(t), sqlstore.Postgres}
+	d.createEffects(t)
+	var clock struct {
+		sync.Mutex
+		now time.Time
+	}
+	clock.now = time.Now()
+	now := func() time.Time { clock.Lock(); defer clock.Unlock(); return clock.now }
+	advance := func(by time.Duration) { clock.Lock(); clock.now = clock.now.Add(by); clock.Unlock() }
+	// The records and TxHandler use a store that never cleans up; the
+	// cleanup is the one started by another store's first claim, once the
+	// takeover holds its lock.
+	s, err := sqlstore.New(ctx, d.db, sqlstore.Postgres, sqlstore.WithClock(now), sqlstore.WithCleanupInterval(0))
+	require.NoError(t, err)
+	cleaner, err := sqlstore.New(ctx, d.db, sqlstore.Postgres, sqlstore.WithClock(now), sqlstore.WithCleanupInterval(time.Hour))
+	require.NoError(t, err)
+
+	taken, other := newMessage(1, "takeover"), newMessage(2, "takeover")
+	for _, m := range []message{taken, other} { // records that expire in a minute
+		c, err := s.Claim(ctx, m.id, time.Minute)
+		require.NoError(t, err)
+		require.NoError(t, s.Complete(ctx, c, time.Minute))
+	}
+	gone := func(id string) bool {
+		var n int
+		require.NoError(t, d.db.QueryRow("SELECT count(*) FROM "+sqlstore.DefaultTable+" WHERE id = $1", id).Scan(&n))
+		return n == 0
+	}
+	advance(30 * time.Minute) // both expired
+
+	inFn, commit := make(chan struct{}), make(chan struct{})
+	calls := 0
+	h, err := s.TxHandler(txWebhook(t), func(ctx context.Context, tx *sql.Tx, ev stackwebhook.Event) error {
+		calls++
+		if calls == 1 {
+			close(inFn)
+			<-commit
+		}
+		return d.insertEffect(ctx, tx, ev)
+	})
+	require.NoError(t, err)
+	answered := make(chan int)
+	go func() { answered <- post(h, taken) }() // takes the expired record over, holds its row lock
+	<-inFn
+
+	_, err = cleaner.Claim(ctx, "msg_poke", time.Minute) // starts the cleanup, which waits for the row lock
+	require.NoError(t, err)
+	require.Eventually(t, func() bool {
+		var n int
+		require.NoError(t, d.db.QueryRow("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'DELETE FROM "+sqlstore.DefaultTable+"%'").Scan(&n))
+		return n == 1
+	}, time.Minute, 10*time.Millisecond, "the cleanup waits for the taken-over record's lock")
+	close(commit)
+	require.Equal(t, http.StatusNoContent, <-answered)
+	// The cleanup's statement ends once the lock is free: it deletes the
+	// other expired record in the same statement.
+	require.Eventually(t, func() bool { return gone(other.id) }, time.Minute, 10*time.Millisecond, "the cleanup ran")
+
+	assert.False(t, gone(taken.id), "the record taken over and committed was deleted by the cleanup")
+	assert.Equal(t, http.StatusNoContent, post(h, taken))
+	assert.Equal(t, 1, d.effects(t, taken.id), "applied once")
+	assert.Equal(t, 1, calls)
 }
