@@ -151,6 +151,35 @@ func (s *Store) prepareSchema(ctx context.Context) error {
 	return nil
 }
 
+// resolvePostgres returns the table PostgreSQL resolves table to, with its
+// schema: the one search_path finds if it exists (a table of the first
+// release in a later schema is the one brought up to date, not shadowed by
+// a new one in the first), else where CREATE TABLE would put it. Unquoted
+// names fold to lower case, so Hooks, hooks and public.hooks are one table,
+// and one migration lock. A name that only quoting could spell (a schema
+// such as "My-Schema" in search_path) is kept as written.
+func resolvePostgres(ctx context.Context, db *sql.DB, table string) (string, error) {
+	var schema, name sql.NullString
+	err := db.QueryRowContext(ctx, "SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = to_regclass($1)", table).Scan(&schema, &name)
+	if errors.Is(err, sql.ErrNoRows) {
+		if schemaPart, rel, qualified := strings.Cut(table, "."); qualified {
+			schema, name = sql.NullString{String: strings.ToLower(schemaPart), Valid: true}, sql.NullString{String: strings.ToLower(rel), Valid: true}
+			err = nil
+		} else {
+			name = sql.NullString{String: strings.ToLower(table), Valid: true}
+			err = db.QueryRowContext(ctx, "SELECT current_schema()").Scan(&schema)
+		}
+	}
+	if err != nil {
+		return "", err
+	}
+	resolved := schema.String + "." + name.String
+	if !schema.Valid || !tableName.MatchString(resolved) {
+		return table, nil
+	}
+	return resolved, nil
+}
+
 // migratePostgres holds an advisory lock, on one connection, while it
 // creates or changes anything: instances starting at once then take turns,
 // instead of racing in PostgreSQL's catalog (concurrent CREATE TABLE IF NOT
@@ -167,7 +196,7 @@ func (s *Store) migratePostgres(ctx context.Context) error {
 		return err
 	}
 	defer conn.Close()
-	key := "stackwebhook.sqlstore:" + s.table
+	key := "stackwebhook.sqlstore:" + s.table // as resolved by New: one key per table, however spelled
 	for {
 		var locked bool
 		if err := conn.QueryRowContext(ctx, "SELECT pg_try_advisory_lock(hashtext($1))", key).Scan(&locked); err != nil {

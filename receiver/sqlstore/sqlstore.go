@@ -59,7 +59,10 @@ const DefaultTable = "stackwebhook_messages"
 type Option func(*Store)
 
 // WithTable names the table (letters, digits and underscores; it may be
-// schema-qualified in PostgreSQL: "webhooks.messages").
+// schema-qualified in PostgreSQL: "webhooks.messages"). On PostgreSQL, New
+// resolves an unqualified name once, as PostgreSQL does: to the table
+// search_path finds, or, if there is none, to the schema where CREATE TABLE
+// puts it; the store then uses that table whatever search_path later says.
 func WithTable(name string) Option { return func(s *Store) { s.table = name } }
 
 // WithCleanupInterval sets how often Claim deletes expired rows (default
@@ -126,6 +129,13 @@ func New(ctx context.Context, db *sql.DB, dialect Dialect, opts ...Option) (*Sto
 	}
 	if db == nil || !validTable(dialect, s.table) || s.now == nil {
 		return nil, ErrInvalidConfig
+	}
+	if dialect == Postgres {
+		table, err := resolvePostgres(ctx, db, s.table)
+		if err != nil {
+			return nil, fmt.Errorf("sqlstore: resolving %s: %w", s.table, err)
+		}
+		s.table = table
 	}
 	p := func(n int) string { // the n-th placeholder
 		if dialect == Postgres {

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -18,6 +20,7 @@ import (
 	"github.com/stackwebhook/stackwebhook"
 	"github.com/stackwebhook/stackwebhook/receiver"
 	"github.com/stackwebhook/stackwebhook/receiver/sqlstore"
+	"github.com/stackwebhook/stackwebhook/receiver/sqlstore/dbtest/internal/released"
 )
 
 // Review L3: expiry is judged by the database's clock. A claim's row
@@ -142,7 +145,7 @@ func TestCleanupNeitherBlocksNorFailsClaims(t *testing.T) {
 		pokes++
 		claimWithin(fmt.Sprint("new_", pokes))
 		var n int
-		require.NoError(t, db.QueryRow("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'DELETE FROM "+sqlstore.DefaultTable+"%'").Scan(&n))
+		require.NoError(t, db.QueryRow("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'DELETE FROM %"+sqlstore.DefaultTable+"%'").Scan(&n))
 		return n == 1
 	}
 	require.Eventually(t, blocked, 10*time.Second, 10*time.Millisecond, "the cleanup is waiting for the lock")
@@ -150,7 +153,7 @@ func TestCleanupNeitherBlocksNorFailsClaims(t *testing.T) {
 		claimWithin(fmt.Sprint("during_", i)) // the old Claim waited here for the cleanup
 	}
 	// The cleanup fails: claims go on, the failure is logged.
-	_, err = db.Exec("SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'DELETE FROM " + sqlstore.DefaultTable + "%'")
+	_, err = db.Exec("SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'DELETE FROM %" + sqlstore.DefaultTable + "%'")
 	require.NoError(t, err)
 	require.Eventually(t, func() bool { return strings.Contains(logs.String(), "deleting expired rows failed") }, 10*time.Second, 10*time.Millisecond)
 	claimWithin("after_failure")
@@ -211,7 +214,7 @@ func TestCleanupSparesRecordTakenOver(t *testing.T) {
 	require.NoError(t, err)
 	require.Eventually(t, func() bool {
 		var n int
-		require.NoError(t, d.db.QueryRow("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'DELETE FROM "+sqlstore.DefaultTable+"%'").Scan(&n))
+		require.NoError(t, d.db.QueryRow("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'DELETE FROM %"+sqlstore.DefaultTable+"%'").Scan(&n))
 		return n == 1
 	}, time.Minute, 10*time.Millisecond, "the cleanup waits for the taken-over record's lock")
 	close(commit)
@@ -224,4 +227,67 @@ func TestCleanupSparesRecordTakenOver(t *testing.T) {
 	assert.Equal(t, http.StatusNoContent, post(h, taken))
 	assert.Equal(t, 1, d.effects(t, taken.id), "applied once")
 	assert.Equal(t, 1, calls)
+}
+
+// Review 3, low: a version-1 table that search_path finds in a later
+// schema is the one brought up to date, with its records; no new, empty
+// table appears in the first schema.
+func TestUpgradeFindsTableOnSearchPath(t *testing.T) {
+	ctx := context.Background()
+	dsn := postgresDSN(t)
+	admin, err := sql.Open("postgres", dsn)
+	require.NoError(t, err)
+	defer admin.Close()
+	_, err = admin.Exec("CREATE SCHEMA first; CREATE SCHEMA later")
+	require.NoError(t, err)
+	old, err := released.New(ctx, admin, released.Postgres, released.WithTable("later.hooks"))
+	require.NoError(t, err)
+	c, err := old.Claim(ctx, "msg_kept", time.Minute)
+	require.NoError(t, err)
+	require.NoError(t, old.Complete(ctx, c, time.Hour))
+
+	db, err := sql.Open("postgres", dsn+" search_path=first,later")
+	require.NoError(t, err)
+	defer db.Close()
+	s, err := sqlstore.New(ctx, db, sqlstore.Postgres, sqlstore.WithTable("hooks"))
+	require.NoError(t, err)
+	got, err := s.Claim(ctx, "msg_kept", time.Minute)
+	require.NoError(t, err)
+	assert.Equal(t, receiver.Done, got.State, "the record in the table that was there")
+	for name, want := range map[string]bool{"first.hooks": false, "later.hooks_version": true, "later.hooks_expires_at": true} {
+		found, err := tableExists(admin, sqlstore.Postgres, name)
+		require.NoError(t, err)
+		assert.Equal(t, want, found, name)
+	}
+}
+
+// Review 3, low: instances that spell one table differently (Hooks and
+// hooks, public.hooks and hooks) take turns at their first start: the
+// migration's lock is keyed on the table PostgreSQL resolves the name to.
+func TestFirstStartSpellingsTakeTurns(t *testing.T) {
+	bin := filepath.Join(t.TempDir(), "storeinit")
+	out, err := exec.Command("go", "build", "-o", bin, "./storeinit").CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	dsn := postgresDSN(t)
+	failed := 0
+	for round := 0; round < 20; round++ {
+		var cmds []*exec.Cmd
+		var outs []*bytes.Buffer
+		for _, spelling := range []string{"hooks_%d", "Hooks_%d", "public.hooks_%d", "PUBLIC.HOOKS_%d"} {
+			c := exec.Command(bin, "postgres", dsn, fmt.Sprintf(spelling, round))
+			b := &bytes.Buffer{}
+			c.Stdout, c.Stderr = b, b
+			cmds, outs = append(cmds, c), append(outs, b)
+		}
+		for _, c := range cmds {
+			require.NoError(t, c.Start())
+		}
+		for i, c := range cmds {
+			if c.Wait() != nil {
+				failed++
+				t.Logf("round %d, %s: %s", round, c.Args[3], outs[i])
+			}
+		}
+	}
+	assert.Zero(t, failed, "instances that failed to start")
 }
