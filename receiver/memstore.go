@@ -16,7 +16,8 @@ type MemoryOption func(*memoryStore)
 func WithMaxEntries(n int) MemoryOption { return func(s *memoryStore) { s.max = n } }
 
 // WithMaxBytes bounds the memory the store's entries take (default 64
-// MiB), counting each key's bytes and a fixed overhead an entry
+// MiB), counting each key's memory (its bytes, in whole 8 KiB pages above
+// 32 KiB, as Go allocates it) and a fixed overhead an entry
 // (entryOverhead, 160 bytes). Ids are bounded by Handler
 // (MaxMessageIDBytes), but a store used directly is bounded here too: 2,000
 // ids of 64 KiB cannot take 128 MiB. When it is full, the oldest completed
@@ -26,6 +27,18 @@ func WithMaxBytes(n int) MemoryOption { return func(s *memoryStore) { s.maxBytes
 // entryOverhead approximates what an entry takes besides its key: the map
 // slot, the entry, its token and its place in the queue of completed ids.
 const entryOverhead = 160
+
+// entrySize is what an entry of key is counted for: entryOverhead and the
+// key's memory. A key over 32 KiB is a large object to Go's allocator,
+// which takes whole 8 KiB pages for it (64 KiB and 5 bytes take 72 KiB);
+// a smaller one takes a size class at most an eighth larger than it.
+func entrySize(key string) int {
+	n := len(key)
+	if n > 32<<10 {
+		n = (n + 8<<10 - 1) &^ (8<<10 - 1)
+	}
+	return n + entryOverhead
+}
 
 // WithMemoryClock sets the clock of the memory store (default time.Now),
 // for tests.
@@ -55,17 +68,21 @@ type memoryStore struct {
 	bytes    int // the keys' bytes and entryOverhead for each entry
 	now      func() time.Time
 	entries  map[string]*memEntry
-	done     []doneRef // completed ids, oldest first (some stale: see evictOne)
-	next     uint64    // the last token given
+	done     []*memEntry // completed entries, oldest first (some deleted since: see gone)
+	next     uint64      // the last token given
 }
 
+// memEntry is one id's claim. delete clears its key, so that a deleted
+// entry still queued in done holds a few bytes, not its id.
 type memEntry struct {
+	key     string
 	token   string
 	done    bool
 	expires time.Time
 }
 
-type doneRef struct{ key, token string }
+// gone reports whether e was deleted from the store since it was queued.
+func (e *memEntry) gone() bool { return e.key == "" }
 
 func (s *memoryStore) Claim(_ context.Context, key string, lease time.Duration) (Claim, error) {
 	s.mu.Lock()
@@ -82,7 +99,7 @@ func (s *memoryStore) Claim(_ context.Context, key string, lease time.Duration) 
 			return Claim{Key: key, State: InProgress, RetryAfter: e.expires.Sub(now)}, nil
 		}
 	}
-	size := len(key) + entryOverhead
+	size := entrySize(key)
 	if size > s.maxBytes {
 		return Claim{}, ErrStoreFull
 	}
@@ -93,17 +110,27 @@ func (s *memoryStore) Claim(_ context.Context, key string, lease time.Duration) 
 	}
 	s.next++
 	token := strconv.FormatUint(s.next, 10)
-	s.entries[key] = &memEntry{token: token, expires: now.Add(lease)}
+	s.entries[key] = &memEntry{key: key, token: token, expires: now.Add(lease)}
 	s.bytes += size
 	return Claim{Key: key, Token: token, State: Claimed}, nil
 }
 
 // delete forgets key, and the bytes it took.
 func (s *memoryStore) delete(key string) {
-	if _, ok := s.entries[key]; ok {
+	if e, ok := s.entries[key]; ok {
 		delete(s.entries, key)
-		s.bytes -= len(key) + entryOverhead
+		s.bytes -= entrySize(key)
+		e.key = ""
 	}
+}
+
+// pop removes the head of the queue of completed entries, clearing its
+// slot: the slice's unused front must hold nothing.
+func (s *memoryStore) pop() *memEntry {
+	e := s.done[0]
+	s.done[0] = nil
+	s.done = s.done[1:]
+	return e
 }
 
 // forgetExpired deletes the completed entries at the head of the queue
@@ -111,16 +138,14 @@ func (s *memoryStore) delete(key string) {
 // follows the retention and not only the maximum.
 func (s *memoryStore) forgetExpired(now time.Time) {
 	for len(s.done) > 0 {
-		ref := s.done[0]
-		e, ok := s.entries[ref.key]
-		live := ok && e.done && e.token == ref.token
-		if live && !now.After(e.expires) {
+		e := s.done[0]
+		if !e.gone() && !now.After(e.expires) {
 			return
 		}
-		if live {
-			s.delete(ref.key)
+		if !e.gone() {
+			s.delete(e.key)
 		}
-		s.done = s.done[1:]
+		s.pop()
 	}
 }
 
@@ -128,10 +153,8 @@ func (s *memoryStore) forgetExpired(now time.Time) {
 // was one.
 func (s *memoryStore) evictOne(now time.Time) bool {
 	for len(s.done) > 0 {
-		ref := s.done[0]
-		s.done = s.done[1:]
-		if e, ok := s.entries[ref.key]; ok && e.done && e.token == ref.token {
-			s.delete(ref.key)
+		if e := s.pop(); !e.gone() {
+			s.delete(e.key)
 			return true
 		}
 	}
@@ -163,9 +186,9 @@ func (s *memoryStore) Complete(_ context.Context, c Claim, retention time.Durati
 	e.done = true
 	e.expires = s.now().Add(retention)
 	if len(s.done) == cap(s.done) && len(s.done) > 0 {
-		s.done = append([]doneRef(nil), s.done...) // drop the evicted prefix's memory
+		s.done = append([]*memEntry(nil), s.done...) // drop the popped prefix's memory
 	}
-	s.done = append(s.done, doneRef{c.Key, c.Token})
+	s.done = append(s.done, e)
 	return nil
 }
 
