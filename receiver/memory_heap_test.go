@@ -19,7 +19,7 @@ import (
 )
 
 // Review L9 and review 3, measured: 2,000 ids of 64 KiB (125 MiB of keys)
-// through a store bounded at 8 MiB leave the heap within 10% of that bound,
+// through a store bounded at 8 MiB leave the heap within 5% of that bound,
 // whether the ids leave by eviction (the store is full) or by expiry (a
 // retention that passed, the id claimed again): no evicted or forgotten id
 // stays reachable through the store's queue of completed ids.
@@ -63,7 +63,7 @@ func TestMemoryStoreHeapStaysWithinBytes(t *testing.T) {
 				}
 			}
 			t.Logf("heap grew by at most %.1f MiB for a store bounded at %d MiB", float64(grown)/(1<<20), bound>>20)
-			assert.Less(t, grown, int64(bound*11/10))
+			assert.Less(t, grown, int64(bound*21/20)) // within 5%: the queue held 0.7 MiB more, the pages 0.9 MiB
 			runtime.KeepAlive(store)
 		})
 	}
