@@ -10,6 +10,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
@@ -99,6 +101,28 @@ func TestSignCurlRunsAsPrinted(t *testing.T) {
 		assert.Contains(t, string(out), "HTTP 204", r.stdout)
 	}
 	assert.Equal(t, []string{"team.deleted", "team.deleted"}, got)
+
+	// A body from standard input that starts with @ is sent as it is, not
+	// taken by curl for the name of a file to upload.
+	var received [][]byte
+	raw := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		if wh.Verify(b, r.Header) != nil {
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		received = append(received, b)
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	defer raw.Close()
+	hostname := writeFile(t, "hostname", "not the body")
+	at := "@" + hostname
+	r := cmd(at, nil, "sign", "-secret", secret, "-curl", raw.URL)
+	require.Equal(t, 0, r.code, r.stderr)
+	out, err := exec.Command("bash", "-c", r.stdout).CombinedOutput()
+	require.NoError(t, err, "%s\n%s", r.stdout, out)
+	assert.Contains(t, string(out), "HTTP 204", r.stdout)
+	assert.Equal(t, [][]byte{[]byte(at)}, received)
 }
 
 // The conformance runner: this library answers every case as the rule

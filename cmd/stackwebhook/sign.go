@@ -66,7 +66,9 @@ func (c cli) sign(args []string) int {
 		case file != "-" && file != "":
 			send = "--data-binary @" + shellQuote(file)
 		case shownAsIs(string(data), "\n\t"):
-			send = "--data-binary " + shellQuote(string(data))
+			// --data-raw, not --data-binary: curl takes a value starting
+			// with @ for the name of a file to send.
+			send = "--data-raw " + shellQuote(string(data))
 		default:
 			c.errorf("-curl: this body has bytes that are not printable text (control, format or bidirectional characters, or not UTF-8), which a command printed to a terminal would hide or reorder: give it as a file")
 			return exitUsage
