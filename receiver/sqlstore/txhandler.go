@@ -40,7 +40,9 @@ import (
 //     if it committed, applies the message if it rolled back, or answers 409
 //     with Retry-After if it is still open;
 //   - 500 when fn returns an error or panics (the transaction is rolled
-//     back; the panic goes on up);
+//     back; the panic goes on up), unless the error says that the
+//     connection to the database broke (see connectionLost): that is a
+//     database failure, answered as below;
 //   - 503 with Retry-After when the database fails (at BEGIN, at the
 //     record, or at COMMIT: a COMMIT whose outcome is unknown is answered
 //     503 too, and the retry finds out).
@@ -107,6 +109,9 @@ func (a *txApplier) Apply(ctx context.Context, d receiver.Delivery) receiver.Res
 		return receiver.Result{Outcome: receiver.Busy, RetryAfter: claim.RetryAfter}
 	}
 	if err := a.fn(ctx, tx, d.Event); err != nil {
+		if connectionLost(err) {
+			return receiver.Result{Outcome: receiver.StoreFailed, Err: fmt.Errorf("sqlstore: the connection to the database broke inside fn: %w", err)}
+		}
 		return receiver.Result{Outcome: receiver.FnFailed, Err: err}
 	}
 	if err := tx.Commit(); err != nil {

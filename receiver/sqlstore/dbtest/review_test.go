@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -290,4 +291,32 @@ func TestFirstStartSpellingsTakeTurns(t *testing.T) {
 		}
 	}
 	assert.Zero(t, failed, "instances that failed to start")
+}
+
+// Operations: the connection lost inside fn (here the server ends fn's own
+// session, as a failover or a restart does) is a database failure, 503 with
+// Retry-After, not fn's error (500); the redelivery applies the message once.
+func TestTxHandlerConnectionLostInFn(t *testing.T) {
+	d := database{postgres(t), sqlstore.Postgres}
+	d.createEffects(t)
+	calls := 0
+	h, err := sqlstore.TxHandler(txWebhook(t), d.db, d.dialect, func(ctx context.Context, tx *sql.Tx, ev stackwebhook.Event) error {
+		calls++
+		if err := d.insertEffect(ctx, tx, ev); err != nil {
+			return err
+		}
+		if calls == 1 {
+			_, err := tx.ExecContext(ctx, "SELECT pg_terminate_backend(pg_backend_pid())")
+			return fmt.Errorf("updating the team: %w", err)
+		}
+		return nil
+	})
+	require.NoError(t, err)
+	m := newMessage(1, "lost")
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, m.request("/hook", time.Now()))
+	assert.Equal(t, http.StatusServiceUnavailable, w.Code)
+	assert.NotEmpty(t, w.Header().Get("Retry-After"))
+	assert.Equal(t, http.StatusNoContent, post(h, m))
+	assert.Equal(t, 1, d.effects(t, m.id), "applied once")
 }
