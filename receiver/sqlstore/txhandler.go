@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/stackwebhook/stackwebhook"
@@ -58,15 +60,76 @@ import (
 // has applied. On SQLite a concurrent delivery waits in the driver's busy
 // timeout instead (set one, such as _busy_timeout=10000 with
 // github.com/mattn/go-sqlite3), and is answered 503 if it passes.
+//
+// TxHandler does not need the database to answer when it is called: an
+// instance started during an outage constructs, answers every verified
+// delivery 503 with Retry-After while the database cannot be reached, and
+// prepares the table (as New does) at the first delivery after it answers,
+// instead of exiting into a crash loop. Any other failure of New (an
+// invalid configuration; a table too new, found at construction) is
+// returned.
 func TxHandler(wh *stackwebhook.Webhook, db *sql.DB, dialect Dialect, fn func(ctx context.Context, tx *sql.Tx, ev stackwebhook.Event) error, opts ...receiver.Option) (http.Handler, error) {
+	if fn == nil {
+		return nil, fmt.Errorf("%w: a nil function", receiver.ErrOptionNotApplicable)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	s, err := New(ctx, db, dialect)
-	if err != nil {
+	switch {
+	case err == nil:
+		return s.TxHandler(wh, fn, opts...)
+	case !unreachable(err):
 		return nil, err
 	}
-	return s.TxHandler(wh, fn, opts...)
+	return receiver.HandlerFor(wh, &lazyTxApplier{db: db, dialect: dialect, fn: fn}, opts...)
 }
+
+// unreachable reports whether New failed because the database could not
+// be reached (in time), rather than for what it found.
+func unreachable(err error) bool {
+	return connectionLost(err) || errors.Is(err, context.DeadlineExceeded)
+}
+
+// lazyTxApplier is TxHandler's applier while the database has not yet
+// answered: each delivery tries New (one at a time; the others are
+// answered at once), and the first success is kept.
+type lazyTxApplier struct {
+	db      *sql.DB
+	dialect Dialect
+	fn      func(context.Context, *sql.Tx, stackwebhook.Event) error
+
+	mu    sync.Mutex
+	ready atomic.Pointer[txApplier]
+}
+
+// errNotReady: another delivery is preparing the table right now.
+var errNotReady = errors.New("sqlstore: the database has not answered since the start; preparing the table")
+
+func (l *lazyTxApplier) Apply(ctx context.Context, d receiver.Delivery) receiver.Result {
+	if a := l.ready.Load(); a != nil {
+		return a.Apply(ctx, d)
+	}
+	if !l.mu.TryLock() {
+		return receiver.Result{Outcome: receiver.StoreFailed, Err: errNotReady}
+	}
+	defer l.mu.Unlock()
+	if a := l.ready.Load(); a != nil {
+		return a.Apply(ctx, d)
+	}
+	prepare, cancel := context.WithTimeout(ctx, prepareTimeout)
+	s, err := New(prepare, l.db, l.dialect)
+	cancel()
+	if err != nil {
+		return receiver.Result{Outcome: receiver.StoreFailed, Err: fmt.Errorf("%w: %w", errNotReady, err)}
+	}
+	a := &txApplier{s: s, fn: l.fn}
+	l.ready.Store(a)
+	return a.Apply(ctx, d)
+}
+
+// prepareTimeout bounds one attempt of a lazy TxHandler to prepare the
+// table within a delivery: Svix waits 15 seconds for an answer.
+const prepareTimeout = 10 * time.Second
 
 // TxHandler is the function TxHandler on this store's table (WithTable,
 // WithoutSchemaChanges and the other options of New apply).

@@ -320,3 +320,30 @@ func TestTxHandlerConnectionLostInFn(t *testing.T) {
 	assert.Equal(t, http.StatusNoContent, post(h, m))
 	assert.Equal(t, 1, d.effects(t, m.id), "applied once")
 }
+
+// Operations: an instance started while the database is down constructs
+// its TxHandler, answers 503 with Retry-After, and applies deliveries once
+// the database answers, instead of exiting into a crash loop.
+func TestTxHandlerStartsDuringOutage(t *testing.T) {
+	d := database{postgres(t), sqlstore.Postgres}
+	d.createEffects(t)
+	require.NoError(t, pg.Stop())
+	t.Cleanup(func() { _ = pg.Start() }) // for the tests after this one, whatever happens here
+	h, err := sqlstore.TxHandler(txWebhook(t), d.db, d.dialect, d.insertEffect)
+	require.NoError(t, err, "constructs without the database")
+	m := newMessage(1, "outage")
+	for range 2 {
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, m.request("/hook", time.Now()))
+		assert.Equal(t, http.StatusServiceUnavailable, w.Code)
+		assert.NotEmpty(t, w.Header().Get("Retry-After"))
+	}
+	require.NoError(t, pg.Start())
+	assert.Equal(t, http.StatusNoContent, post(h, m))
+	assert.Equal(t, http.StatusNoContent, post(h, m))
+	assert.Equal(t, 1, d.effects(t, m.id), "applied once")
+	assert.Equal(t, 1, d.records(t))
+
+	_, err = sqlstore.TxHandler(txWebhook(t), d.db, sqlstore.Dialect(99), d.insertEffect)
+	assert.ErrorIs(t, err, sqlstore.ErrInvalidConfig, "a configuration error is still returned")
+}
