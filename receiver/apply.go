@@ -60,10 +60,11 @@ const (
 	PingAcknowledged                    // Svix's ping ("send example"): 204, fn not called
 )
 
-var outcomeNames = [...]string{"", "applied", "duplicate", "busy", "refused", "fn failed", "store failed", "ping"}
+var outcomeNames = [...]string{"", "applied", "duplicate", "busy", "refused", "fn_failed", "store_failed", "ping"}
 
 // String returns the outcome's name ("applied", "duplicate", "busy",
-// "refused", "fn failed", "store failed", "ping"): a label for metrics.
+// "refused", "fn_failed", "store_failed", "ping"): a label value for
+// metrics, without spaces.
 func (o Outcome) String() string {
 	if o > 0 && int(o) < len(outcomeNames) {
 		return outcomeNames[o]
@@ -90,8 +91,13 @@ type Report struct {
 	// net/http's answer to a panicking handler amounts to).
 	Status int
 	// Reason says why a request was Refused: bounded, escaped, never the
-	// secret, the signature or the body.
+	// secret, the signature or the body. It is text for a log line, and can
+	// name a field path: for a metric's label use Refusal.
 	Reason string
+	// Refusal is why a request was Refused, as one of the Refused*
+	// values: a bounded set, for a metric's label. "" for any other
+	// outcome.
+	Refusal Refusal
 	// EventType is the event's type once the body was decoded, else "".
 	// It comes from a verified payload, but Stack can add types: bound the
 	// label set of a metric yourself.
@@ -108,8 +114,49 @@ type Report struct {
 	Latency time.Duration
 }
 
-func (r *Report) refuse(status int, reason string) {
-	r.Outcome, r.Status, r.Reason = Refused, status, logValue(reason)
+func (r *Report) refuse(status int, refusal Refusal, reason string) {
+	r.Outcome, r.Status, r.Refusal, r.Reason = Refused, status, refusal, logValue(reason)
+}
+
+// A Refusal is the bounded reason of a Refused request (Report.Refusal),
+// with the status it is answered with.
+type Refusal string
+
+// The refusals. The signature's are one for each of Verify's errors.
+const (
+	RefusedMethod         Refusal = "method_not_allowed" // not a POST: 405
+	RefusedBodyTooLarge   Refusal = "body_too_large"     // over WithMaxBodyBytes: 413
+	RefusedBodyUnreadable Refusal = "body_unreadable"    // the body could not be read: 400
+	RefusedMissingHeaders Refusal = "missing_headers"    // stackwebhook.ErrMissingHeaders: 401
+	RefusedInvalidHeaders Refusal = "invalid_headers"    // stackwebhook.ErrInvalidHeaders: 401
+	RefusedTooOld         Refusal = "too_old"            // stackwebhook.ErrTimestampTooOld: 401
+	RefusedTooNew         Refusal = "too_new"            // stackwebhook.ErrTimestampTooNew: 401
+	RefusedNoMatch        Refusal = "no_match"           // stackwebhook.ErrNoMatchingSignature: 401
+	RefusedNotVerified    Refusal = "not_verified"       // any other error of Verify: 401
+	RefusedIDTooLong      Refusal = "id_too_long"        // a verified id over MaxMessageIDBytes: 400
+	RefusedPayload        Refusal = "invalid_payload"    // a body that does not decode (strict mode, or not JSON): 400
+)
+
+// verifyRefusals map Verify's errors to refusals, in the order checked.
+var verifyRefusals = [...]struct {
+	err     error
+	refusal Refusal
+}{
+	{stackwebhook.ErrMissingHeaders, RefusedMissingHeaders},
+	{stackwebhook.ErrInvalidHeaders, RefusedInvalidHeaders},
+	{stackwebhook.ErrTimestampTooOld, RefusedTooOld},
+	{stackwebhook.ErrTimestampTooNew, RefusedTooNew},
+	{stackwebhook.ErrNoMatchingSignature, RefusedNoMatch},
+}
+
+// verifyRefusal is the refusal of an error of Verify.
+func verifyRefusal(err error) Refusal {
+	for _, v := range verifyRefusals {
+		if errors.Is(err, v.err) {
+			return v.refusal
+		}
+	}
+	return RefusedNotVerified
 }
 
 // WithObserver makes the handler call fn once for every request it

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -85,6 +86,57 @@ func TestObserverSeesEveryOutcome(t *testing.T) {
 	assert.EqualError(t, reports[4].Err, "database down")
 	assert.Contains(t, reports[5].Reason, "signature")
 	assert.Positive(t, reports[6].RetryAfter)
-	assert.Equal(t, "fn failed", receiver.FnFailed.String())
+	assert.Equal(t, receiver.RefusedNoMatch, reports[5].Refusal)
+	for i, r := range reports {
+		if i != 5 {
+			assert.Empty(t, r.Refusal, "report %d: only a refusal has one", i)
+		}
+	}
+	for o := receiver.Applied; o <= receiver.PingAcknowledged; o++ {
+		assert.Regexp(t, `^[a-z_]+$`, o.String(), "a label value without spaces")
+	}
+	assert.Equal(t, "fn_failed", receiver.FnFailed.String())
+	assert.Equal(t, "store_failed", receiver.StoreFailed.String())
 	assert.Equal(t, "Outcome(99)", receiver.Outcome(99).String())
+}
+
+// Every refusal reaches the observer with its bounded Refusal and the
+// status it is answered with.
+func TestObserverRefusals(t *testing.T) {
+	const secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+	wh, err := stackwebhook.NewWebhook(secret)
+	require.NoError(t, err)
+	var last receiver.Report
+	opts := []receiver.Option{receiver.WithMaxBodyBytes(1 << 10), receiver.WithObserver(func(_ context.Context, r receiver.Report) { last = r })}
+	h := receiver.Handler(wh, func(context.Context, stackwebhook.Event) error { return nil }, opts...)
+	strict := receiver.Handler(wh, func(context.Context, stackwebhook.Event) error { return nil }, append(opts, receiver.WithStrictPayloads())...)
+	body := []byte(`{"type":"team.deleted","data":{"id":"team_1"}}`)
+	signed := func(body []byte, opts ...stackwebhooktest.Option) *http.Request {
+		r, err := stackwebhooktest.NewRawRequest("/hook", secret, body, opts...)
+		require.NoError(t, err)
+		return r
+	}
+	edit := func(r *http.Request, f func(*http.Request)) *http.Request { f(r); return r }
+	for _, tc := range []struct {
+		h       http.Handler
+		r       *http.Request
+		refusal receiver.Refusal
+		status  int
+	}{
+		{h, edit(signed(body), func(r *http.Request) { r.Method = http.MethodGet }), receiver.RefusedMethod, 405},
+		{h, signed(make([]byte, 2<<10)), receiver.RefusedBodyTooLarge, 413},
+		{h, edit(signed(body), func(r *http.Request) { r.Header.Del("svix-id") }), receiver.RefusedMissingHeaders, 401},
+		{h, edit(signed(body), func(r *http.Request) { r.Header.Set("svix-timestamp", "soon") }), receiver.RefusedInvalidHeaders, 401},
+		{h, signed(body, stackwebhooktest.WithTimestamp(time.Now().Add(-time.Hour))), receiver.RefusedTooOld, 401},
+		{h, signed(body, stackwebhooktest.WithTimestamp(time.Now().Add(time.Hour))), receiver.RefusedTooNew, 401},
+		{h, edit(signed(body), func(r *http.Request) { r.Header.Set("svix-signature", "v1,AAAA") }), receiver.RefusedNoMatch, 401},
+		{h, signed(body, stackwebhooktest.WithMessageID("msg_"+strings.Repeat("x", receiver.MaxMessageIDBytes))), receiver.RefusedIDTooLong, 400},
+		{strict, signed([]byte(`{"type":"team.deleted","data":{"id":7}}`)), receiver.RefusedPayload, 400},
+	} {
+		last = receiver.Report{}
+		assert.Equal(t, tc.status, serve(tc.h, tc.r).Code, tc.refusal)
+		assert.Equal(t, receiver.Refused, last.Outcome, tc.refusal)
+		assert.Equal(t, tc.refusal, last.Refusal)
+		assert.Equal(t, tc.status, last.Status, tc.refusal)
+	}
 }

@@ -257,7 +257,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	finish := func() { h.finish(ctx, w, r, rep, time.Since(start)) }
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
-		rep.refuse(http.StatusMethodNotAllowed, "method "+r.Method)
+		rep.refuse(http.StatusMethodNotAllowed, RefusedMethod, "method "+r.Method)
 		finish()
 		return
 	}
@@ -265,23 +265,23 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		var tooLarge *http.MaxBytesError
 		if errors.As(err, &tooLarge) {
-			rep.refuse(http.StatusRequestEntityTooLarge, "body over the limit")
+			rep.refuse(http.StatusRequestEntityTooLarge, RefusedBodyTooLarge, "body over the limit")
 		} else {
-			rep.refuse(http.StatusBadRequest, "reading the body failed")
+			rep.refuse(http.StatusBadRequest, RefusedBodyUnreadable, "reading the body failed")
 		}
 		finish()
 		return
 	}
 	headers := stackwebhook.MultiValueHeaders(r.Header) // a split signature header read whole
 	if err := h.wh.Verify(body, headers); err != nil {
-		rep.refuse(http.StatusUnauthorized, err.Error())
+		rep.refuse(http.StatusUnauthorized, verifyRefusal(err), err.Error())
 		finish()
 		return
 	}
 	id, timestamp, _, _ := stackwebhook.ReadHeaders(headers)
 	rep.MessageID = id
 	if len(id) > MaxMessageIDBytes {
-		rep.refuse(http.StatusBadRequest, "message id over "+strconv.Itoa(MaxMessageIDBytes)+" bytes")
+		rep.refuse(http.StatusBadRequest, RefusedIDTooLong, "message id over "+strconv.Itoa(MaxMessageIDBytes)+" bytes")
 		finish()
 		return
 	}
@@ -296,7 +296,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		ev, msg.Departures, err = stackwebhook.ParseEventBestEffort(body)
 	}
 	if err != nil {
-		rep.refuse(http.StatusBadRequest, payloadReason(err))
+		rep.refuse(http.StatusBadRequest, RefusedPayload, payloadReason(err))
 		finish()
 		return
 	}
@@ -352,7 +352,7 @@ func (h *handler) finish(ctx context.Context, w http.ResponseWriter, r *http.Req
 		id := slog.String("svix_id", logValue(rep.MessageID))
 		switch rep.Outcome {
 		case Refused:
-			l.LogAttrs(ctx, slog.LevelWarn, "stackwebhook: request refused", slog.Int("status", rep.Status), slog.String("reason", logValue(rep.Reason)), id)
+			l.LogAttrs(ctx, slog.LevelWarn, "stackwebhook: request refused", slog.Int("status", rep.Status), slog.String("refusal", string(rep.Refusal)), slog.String("reason", logValue(rep.Reason)), id)
 		case PingAcknowledged:
 			l.LogAttrs(ctx, slog.LevelInfo, "stackwebhook: Svix ping acknowledged; nothing applied", id)
 		case FnFailed:

@@ -10,6 +10,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/stackwebhook/stackwebhook"
+	"github.com/stackwebhook/stackwebhook/examples/internal/listen"
 	"github.com/stackwebhook/stackwebhook/receiver"
 )
 
@@ -27,7 +28,7 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	log.Fatal(http.ListenAndServe(":8080", router(wh, func(ctx context.Context, ev stackwebhook.Event) error {
+	log.Fatal(http.ListenAndServe(listen.Addr(), router(wh, func(ctx context.Context, ev stackwebhook.Event) error {
 		log.Println("received", ev.EventType(), receiver.MessageID(ctx))
 		return nil
 	})))

@@ -9,6 +9,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/stackwebhook/stackwebhook"
+	"github.com/stackwebhook/stackwebhook/examples/internal/listen"
 	"github.com/stackwebhook/stackwebhook/receiver"
 )
 
@@ -29,5 +30,5 @@ func main() {
 	log.Fatal(server(wh, func(ctx context.Context, ev stackwebhook.Event) error {
 		log.Println("received", ev.EventType(), receiver.MessageID(ctx))
 		return nil
-	}).Start(":8080"))
+	}).Start(listen.Addr()))
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/stackwebhook/stackwebhook"
+	"github.com/stackwebhook/stackwebhook/examples/internal/listen"
 	"github.com/stackwebhook/stackwebhook/receiver"
 )
 
@@ -28,5 +29,5 @@ func main() {
 	log.Fatal(engine(wh, func(ctx context.Context, ev stackwebhook.Event) error {
 		log.Println("received", ev.EventType(), receiver.MessageID(ctx))
 		return nil
-	}).Run(":8080"))
+	}).Run(listen.Addr()))
 }
