@@ -95,6 +95,26 @@ local function load()
     "libstackwebhook.so ./capi` and set STACKWEBHOOK_LIB to its path", "library_not_found"
 end
 
+-- M.find_library returns the path of the library file that would be loaded (STACKWEBHOOK_LIB, else next to
+-- this file, else on package.cpath), without loading it: safe in a process that forks afterwards, such as
+-- nginx's master in init_by_lua*. It returns nil and a message when there is none (the dynamic loader's own
+-- search, the last resort of loading, is not tried here).
+function M.find_library()
+  local tried = {}
+  for _, path in ipairs(candidates()) do
+    if path:find("/", 1, true) then
+      local f = io.open(path, "rb")
+      if f then
+        f:close()
+        return path
+      end
+      tried[#tried + 1] = path
+    end
+  end
+  return nil, "no stackwebhook library file; tried " .. table.concat(tried, ", ") .. ". Install the rock " ..
+    "(luarocks make in capi/lua), or set STACKWEBHOOK_LIB to the library's path"
+end
+
 local Webhook = {}
 Webhook.__index = Webhook
 

@@ -141,5 +141,22 @@ p:close()
 os.remove(script)
 check(out == "library_not_found true", "a missing library: %s", out)
 
+-- find_library names the file it would load, without loading it, or says that there is none.
+script = os.tmpname()
+f = assert(io.open(script, "w"))
+f:write('local s = require "stackwebhook"\nlocal p, e = s.find_library()\n',
+  'io.write(tostring(p), " ", tostring(e and e:find("STACKWEBHOOK_LIB") ~= nil))\n')
+f:close()
+local lib_path = os.getenv("STACKWEBHOOK_LIB")
+for env, want in pairs({ ["/nonexistent/libstackwebhook.so"] = "nil true", [lib_path or ""] = tostring(lib_path) .. " nil" }) do
+  if env ~= "" then
+    p = io.popen("STACKWEBHOOK_LIB=" .. env .. " " .. lua_path .. "luajit " .. script)
+    out = p:read("*a")
+    p:close()
+    check(out == want, "find_library with STACKWEBHOOK_LIB=%s: %s", env, out)
+  end
+end
+os.remove(script)
+
 print(string.format("lua: %d cases; %d passed, %d failed", cases, passed, failed))
 os.exit(failed == 0 and 0 or 1)
