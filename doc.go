@@ -49,7 +49,7 @@
 // them per message.
 //
 // The official libraries disagree on many edge cases; this package takes
-// one rule for each, documented on Verify and in the README: strict integer
+// one rule for each, documented on Verify and in docs/conformance.md: strict integer
 // timestamps, no mixing of the svix-* and webhook-* header sets, only the
 // canonical base64 spelling of a signature, and no empty keys.
 //

@@ -38,7 +38,7 @@ func (wh *Webhook) VerifyEvent(payload []byte, headers Headers) (Event, error) {
 // 64 bytes with the event's others (each slice's capacity ending where its
 // bytes do, so that writing into one or appending to it changes no other),
 // and longer ones have their own, so that a value the caller keeps never
-// retains the payload around it. The README compares its speed
+// retains the payload around it. docs/performance.md compares its speed
 // with other Go JSON decoders.
 func ParseEvent(payload []byte) (Event, error) {
 	var d decoder

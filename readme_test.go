@@ -9,6 +9,8 @@ import (
 	"archive/zip"
 	"bufio"
 	"go/format"
+	"go/parser"
+	"go/token"
 	"io"
 	"io/fs"
 	"os"
@@ -50,8 +52,18 @@ func TestReadme(t *testing.T) {
 	}
 	root, err := os.Getwd()
 	require.NoError(t, err)
+	// README.md, then docs/ in the order of its files' names (an install
+	// block comes before the blocks that use what it installs, in its file
+	// or in one before it).
 	blocks := readmeBlocks(t, filepath.Join(root, "README.md"))
 	require.NotEmpty(t, blocks)
+	docs, err := filepath.Glob(filepath.Join(root, "docs", "*.md"))
+	require.NoError(t, err)
+	require.NotEmpty(t, docs)
+	for _, doc := range docs {
+		blocks = append(blocks, readmeBlocks(t, doc)...)
+	}
+	examples := exampleFiles(t, filepath.Join(root, "examples"))
 
 	tmp := t.TempDir()
 	work := filepath.Join(tmp, "checkout")
@@ -99,6 +111,12 @@ func TestReadme(t *testing.T) {
 			formatted, err := format.Source([]byte(b.text))
 			require.NoError(t, err, "Go block at line %d", b.line)
 			assert.Equal(t, string(formatted), b.text, "Go block at line %d is not gofmt-formatted", b.line)
+			if thirdParty(t, b) {
+				// A program that needs a driver or a framework is one of
+				// examples/, which that module builds and runs as it is.
+				assert.True(t, examples[b.text], "%s line %d: a Go block that imports a module other than this one must be a file of examples/, word for word", b.file, b.line)
+				continue
+			}
 			name := "main.go"
 			if strings.Contains(b.text, "func Test") {
 				name = "readme_test.go"
@@ -184,8 +202,40 @@ func installer(script string) string {
 }
 
 type readmeBlock struct {
-	lang, text string
-	line       int
+	lang, text, file string
+	line             int
+}
+
+// exampleFiles returns the contents of the Go files under dir.
+func exampleFiles(t *testing.T, dir string) map[string]bool {
+	files := map[string]bool{}
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && strings.HasSuffix(path, ".go") {
+			data, err := os.ReadFile(path)
+			if err != nil {
+				return err
+			}
+			files[string(data)] = true
+		}
+		return err
+	})
+	require.NoError(t, err)
+	return files
+}
+
+// thirdParty reports whether a Go block imports a module other than this
+// one and the standard library's.
+func thirdParty(t *testing.T, b readmeBlock) bool {
+	f, err := parser.ParseFile(token.NewFileSet(), "block.go", b.text, parser.ImportsOnly)
+	require.NoError(t, err, "%s line %d", b.file, b.line)
+	for _, imp := range f.Imports {
+		path, _ := strconv.Unquote(imp.Path.Value)
+		first, _, _ := strings.Cut(path, "/")
+		if strings.Contains(first, ".") && path != "github.com/stackwebhook/stackwebhook" && !strings.HasPrefix(path, "github.com/stackwebhook/stackwebhook/") {
+			return true
+		}
+	}
+	return false
 }
 
 // readmeBlocks returns the fenced code blocks of a Markdown file; every one
@@ -204,7 +254,7 @@ func readmeBlocks(t *testing.T, path string) []readmeBlock {
 		case cur == nil && strings.HasPrefix(line, "```"):
 			lang := strings.TrimPrefix(line, "```")
 			require.NotEmpty(t, lang, "README line %d: a code block without a language", n)
-			cur = &readmeBlock{lang: lang, line: n}
+			cur = &readmeBlock{lang: lang, line: n, file: filepath.Base(path)}
 		case cur != nil && line == "```":
 			blocks = append(blocks, *cur)
 			cur = nil

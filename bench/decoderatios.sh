@@ -1,5 +1,5 @@
 #!/bin/sh
-# Prints the README's decoding table from `go test -bench DecodeRatio`
+# Prints the decoding table of docs/performance.md from `go test -bench DecodeRatio`
 # output: for each payload, ParseEvent's time, the fastest peer's and
 # ParseEvent's time against it (the median of the rounds' ratios), then
 # encoding/json's time and ParseEvent's against it, and the allocations of

@@ -1,5 +1,5 @@
 #!/bin/sh
-# Prints the ratios the README reports from `go test -bench Verify` output
+# Prints the ratios docs/performance.md reports from `go test -bench Verify` output
 # (median of each benchmark's runs).
 # Usage: go test -run '^$' -bench Verify -count 10 | tee bench.txt; ./ratios.sh bench.txt
 exec awk '

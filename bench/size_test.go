@@ -131,7 +131,7 @@ func TestHMACOnlyLinksNoEd25519(t *testing.T) {
 	}
 }
 
-// The sizes the README reports beside each other (go run ./cmd/sizetable
+// The sizes docs/targets.md reports beside each other (go run ./cmd/sizetable
 // prints the whole table).
 func TestReportSizes(t *testing.T) {
 	if testing.Short() {

@@ -20,7 +20,7 @@ type Target struct {
 	TinyGo string   // a TinyGo -target
 }
 
-// Targets are the rows of the README's size table.
+// Targets are the rows of the size table of docs/targets.md.
 var Targets = []Target{
 	{Name: "linux/amd64", Env: []string{"CGO_ENABLED=0", "GOOS=linux", "GOARCH=amd64"}},
 	{Name: "linux/386", Env: []string{"CGO_ENABLED=0", "GOOS=linux", "GOARCH=386"}},

@@ -68,7 +68,7 @@ func startNginx(t *testing.T, prefix, app string, env ...string) *edge {
 	rendered := strings.NewReplacer("listen 127.0.0.1:8080;", "listen "+listen+";",
 		"proxy_pass http://127.0.0.1:3000;", "proxy_pass "+app+";").Replace(string(conf))
 	if rendered == string(conf) || strings.Count(rendered, listen) != 1 {
-		t.Fatal("lua/nginx.conf no longer holds the addresses the README says to change")
+		t.Fatal("lua/nginx.conf no longer holds the addresses docs/nginx.md says to change")
 	}
 	confFile := filepath.Join(prefix, "nginx.conf")
 	if err := os.WriteFile(confFile, []byte(rendered), 0o644); err != nil {

@@ -124,7 +124,7 @@ func parseTS(s string) (int64, bool) {
 }
 
 // FuzzDifferential: our Verify and the official Go library's give the same
-// verdict, except on the rows where the README's table of disagreements
+// verdict, except on the rows where the table of disagreements in docs/conformance.md
 // takes a deliberately different rule, which are asserted separately. The
 // test command runs it against v1.44.0 and, with -modfile=go.v1.99.1.mod,
 // v1.99.1 (official.Version says which):

@@ -1,4 +1,4 @@
-// Command sizetable prints the README's table of verify-only program sizes:
+// Command sizetable prints the table (docs/targets.md) of verify-only program sizes:
 // every target of bench.Targets, with standard Go and with TinyGo, for this
 // library, the standard library alone and the official library. Run it from
 // the bench directory, with TinyGo on PATH:

@@ -372,7 +372,7 @@ func checkLoad(t *testing.T, fleet []*instance, res *loadResult) {
 }
 
 // loadDuration is the length of a load run: short in the test command,
-// LOAD_DURATION (a Go duration) for the README's longer run.
+// LOAD_DURATION (a Go duration) for the longer run docs/receiver.md reports.
 func loadDuration(t *testing.T) time.Duration {
 	if s := os.Getenv("LOAD_DURATION"); s != "" {
 		d, err := time.ParseDuration(s)
