@@ -36,8 +36,9 @@ type instance struct {
 	applied string // its APPLIED_FILE
 }
 
-// startFleet builds fleetd and starts n instances sharing the database dsn.
-func startFleet(t *testing.T, dsn string, n int) []*instance {
+// startFleet builds fleetd and starts n instances sharing the database dsn,
+// with env added to their environment.
+func startFleet(t *testing.T, dsn string, n int, env ...string) []*instance {
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "fleetd")
 	build := exec.Command("go", "build", "-o", bin, "./fleetd")
@@ -47,7 +48,7 @@ func startFleet(t *testing.T, dsn string, n int) []*instance {
 	for i := 0; i < n; i++ {
 		in := &instance{applied: filepath.Join(dir, fmt.Sprintf("applied-%d.log", i))}
 		in.cmd = exec.Command(bin)
-		in.cmd.Env = append(os.Environ(), "DATABASE_URL="+dsn, "STACK_WEBHOOK_SECRET="+fleetSecret, "APPLIED_FILE="+in.applied)
+		in.cmd.Env = append(append(os.Environ(), "DATABASE_URL="+dsn, "STACK_WEBHOOK_SECRET="+fleetSecret, "APPLIED_FILE="+in.applied), env...)
 		logFile, err := os.Create(in.applied + ".stderr")
 		require.NoError(t, err)
 		in.cmd.Stderr = logFile // its refusals and store errors: read on failure
@@ -406,4 +407,27 @@ func TestLoadWithDatabaseOutage(t *testing.T) {
 	})
 	assert.Positive(t, res.outage503s, "503 while the database was down")
 	checkLoad(t, fleet, res)
+}
+
+// The figures of docs/receiver.md's pool sizing: the same load against two
+// instances whose pools keep database/sql's default of 2 idle connections,
+// then as many idle as open (20), side by side in one run. Measurement only
+// (POOL_SIZING=1): nothing is asserted but that the load ran correctly.
+func TestPoolSizing(t *testing.T) {
+	if os.Getenv("POOL_SIZING") == "" {
+		t.Skip("a measurement: POOL_SIZING=1 (with LOAD_DURATION, default 3s)")
+	}
+	type figures struct {
+		rate float64
+		p90  time.Duration
+	}
+	var got []figures
+	for _, idle := range []string{"2", "20"} {
+		fleet := startFleet(t, postgresDSN(t), 2, "DB_MAX_IDLE="+idle)
+		res := runLoad(t, fleet, loadDuration(t), 32, nil)
+		checkLoad(t, fleet, res)
+		got = append(got, figures{float64(res.requests) / res.elapsed.Seconds(), res.percentile(0.9)})
+		t.Logf("SetMaxIdleConns(%s): %.0f requests/s, p90 %s", idle, got[len(got)-1].rate, got[len(got)-1].p90.Round(time.Millisecond))
+	}
+	t.Logf("idle = open: %.2fx the throughput, p90 %s against %s", got[1].rate/got[0].rate, got[1].p90.Round(time.Millisecond), got[0].p90.Round(time.Millisecond))
 }

@@ -14,6 +14,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strconv"
 	"sync"
 	"time"
 
@@ -30,6 +31,9 @@ func main() {
 		log.Fatal(err)
 	}
 	db.SetMaxOpenConns(20)
+	if idle, err := strconv.Atoi(os.Getenv("DB_MAX_IDLE")); err == nil {
+		db.SetMaxIdleConns(idle) // otherwise database/sql's default, 2
+	}
 	store, err := sqlstore.New(context.Background(), db, sqlstore.Postgres)
 	if err != nil {
 		log.Fatal(err)
