@@ -135,7 +135,7 @@ func TestCleanupNeitherBlocksNorFailsClaims(t *testing.T) {
 	clock.now = clock.now.Add(2 * time.Hour) // everything expired; the cleanup is due
 	clock.Unlock()
 	claimWithin := func(id string) {
-		cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		cctx, cancel := context.WithTimeout(ctx, 30*time.Second) // a blocked claim would wait for ever
 		defer cancel()
 		c, err := s.Claim(cctx, id, time.Minute)
 		require.NoError(t, err, "the claim of %s", id)
@@ -149,14 +149,14 @@ func TestCleanupNeitherBlocksNorFailsClaims(t *testing.T) {
 		require.NoError(t, db.QueryRow("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'DELETE FROM %"+sqlstore.DefaultTable+"%'").Scan(&n))
 		return n == 1
 	}
-	require.Eventually(t, blocked, 10*time.Second, 10*time.Millisecond, "the cleanup is waiting for the lock")
+	require.Eventually(t, blocked, time.Minute, 10*time.Millisecond, "the cleanup is waiting for the lock")
 	for i := 0; i < 20; i++ {
 		claimWithin(fmt.Sprint("during_", i)) // the old Claim waited here for the cleanup
 	}
 	// The cleanup fails: claims go on, the failure is logged.
 	_, err = db.Exec("SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'DELETE FROM %" + sqlstore.DefaultTable + "%'")
 	require.NoError(t, err)
-	require.Eventually(t, func() bool { return strings.Contains(logs.String(), "deleting expired rows failed") }, 10*time.Second, 10*time.Millisecond)
+	require.Eventually(t, func() bool { return strings.Contains(logs.String(), "deleting expired rows failed") }, time.Minute, 10*time.Millisecond)
 	claimWithin("after_failure")
 }
 

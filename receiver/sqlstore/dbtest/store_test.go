@@ -200,7 +200,7 @@ func TestSQLStoreDeletesExpiredRows(t *testing.T) {
 				_, err = s.Claim(ctx, "new", time.Minute) // starts the cleanup, once the one of the first claim is over
 				require.NoError(t, err)
 				return count() == 1
-			}, 10*time.Second, 10*time.Millisecond, "the expired rows are deleted in the background")
+			}, time.Minute, 10*time.Millisecond, "the expired rows are deleted in the background")
 		})
 	}
 }
