@@ -8,7 +8,6 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"sort"
 	"strings"
 	"sync"
@@ -18,42 +17,19 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/stackwebhook/stackwebhook"
-	"github.com/stackwebhook/stackwebhook/receiver/sqlstore/dbtest/pgtest"
+	"github.com/stackwebhook/stackwebhook/examples/internal/program"
 	"github.com/stackwebhook/stackwebhook/stackwebhooktest"
 )
 
 const secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 
-var (
-	cluster    *pgtest.Cluster
-	clusterErr error
-)
-
-func TestMain(m *testing.M) {
-	cluster, clusterErr = pgtest.Launch()
-	code := m.Run()
-	if cluster != nil {
-		cluster.Remove()
-	}
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { program.Main(m) }
 
 // freshDB returns a fresh database with the mirror's schema. Without a
 // PostgreSQL server the test is skipped, except under CI=true.
 func freshDB(t *testing.T) *sql.DB {
 	t.Helper()
-	if clusterErr != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("PostgreSQL: %v", clusterErr)
-		}
-		t.Skipf("PostgreSQL: %v", clusterErr)
-	}
-	admin, err := sql.Open("postgres", cluster.DSN())
-	require.NoError(t, err)
-	defer admin.Close()
-	dsn, err := cluster.CreateDatabase(admin, t.Name())
-	require.NoError(t, err)
-	db, err := sql.Open("postgres", dsn)
+	db, err := sql.Open("postgres", program.Postgres(t))
 	require.NoError(t, err)
 	t.Cleanup(func() { db.Close() })
 	require.NoError(t, migrate(t.Context(), db))
