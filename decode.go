@@ -170,6 +170,11 @@ const (
 	evTeamPermissionDeleted
 	evProjectPermissionCreated
 	evProjectPermissionDeleted
+	evIssueCreated
+	evIssueRegressed
+	evIssueResolved
+	evIssueIgnored
+	evIssueMerged
 	evStackTest
 )
 
@@ -188,6 +193,11 @@ var knownTypes = &schema{[]field{
 	evTeamPermissionDeleted:    {key: TypeTeamPermissionDeleted},
 	evProjectPermissionCreated: {key: TypeProjectPermissionCreated},
 	evProjectPermissionDeleted: {key: TypeProjectPermissionDeleted},
+	evIssueCreated:             {key: TypeIssueCreated},
+	evIssueRegressed:           {key: TypeIssueRegressed},
+	evIssueResolved:            {key: TypeIssueResolved},
+	evIssueIgnored:             {key: TypeIssueIgnored},
+	evIssueMerged:              {key: TypeIssueMerged},
 	evStackTest:                {key: TypeStackTest},
 }}
 
@@ -207,13 +217,18 @@ func eventType(typ []byte, escaped bool) (string, int) {
 // typeIndex returns the index in knownTypes of the type spelled t, or -1.
 // The length and one letter name the only candidate (the types of one
 // length differ in a verb, created, updated or deleted, and in their first
-// word), which one comparison then confirms.
+// word; issue.merged shares its length with user.* and team.*, and
+// issue.created with issue.ignored), which one comparison then confirms.
 func typeIndex(t []byte) int {
 	var k int
 	switch len(t) {
 	case len(TypeStackTest):
 		k = evStackTest
-	case len(TypeUserCreated): // user.* and team.*
+	case len(TypeUserCreated): // user.*, team.* and issue.merged
+		if t[0] == 'i' {
+			k = evIssueMerged
+			break
+		}
 		k = evUserCreated
 		if t[0] == 't' {
 			k = evTeamCreated
@@ -224,6 +239,15 @@ func typeIndex(t []byte) int {
 		case 'd':
 			k += 2 // deleted
 		}
+	case len(TypeIssueCreated): // issue.created and issue.ignored
+		k = evIssueCreated
+		if t[len("issue.")] == 'i' {
+			k = evIssueIgnored
+		}
+	case len(TypeIssueResolved):
+		k = evIssueResolved
+	case len(TypeIssueRegressed):
+		k = evIssueRegressed
 	case len(TypeTeamMembershipCreated): // team_membership.* and team_permission.*
 		k = evTeamMembershipCreated
 		if t[len("team_")] == 'p' {
@@ -291,6 +315,21 @@ func (d *decoder) event(k, at int) (Event, int) {
 	case evProjectPermissionDeleted:
 		e := new(ProjectPermissionDeleted)
 		return e, d.stringFields(projectPermissionSchema, [3]*string{&e.Data.ID, &e.Data.UserID}, at)
+	case evIssueCreated:
+		e := new(IssueCreated)
+		return e, d.issue(&e.Data, at)
+	case evIssueRegressed:
+		e := new(IssueRegressed)
+		return e, d.issue(&e.Data, at)
+	case evIssueResolved:
+		e := new(IssueResolved)
+		return e, d.issue(&e.Data, at)
+	case evIssueIgnored:
+		e := new(IssueIgnored)
+		return e, d.issue(&e.Data, at)
+	case evIssueMerged:
+		e := new(IssueMerged)
+		return e, d.issue(&e.Data, at)
 	case evStackTest:
 		e := new(TestEvent)
 		return e, d.stringFields(testEventSchema, [3]*string{&e.Data.Message, &e.Data.EndpointURL}, at)
@@ -427,6 +466,8 @@ func (d *decoder) user(u *User, at int) int {
 			m.i = d.riskScores(&u.RiskScores, f, at)
 		case userOAuthProviders:
 			m.i = objects(d, &u.OAuthProviders, f, at, d.oauthProvider)
+		case userExternalAuthProviders:
+			m.i = objects(d, &u.ExternalAuthProviders, f, at, d.externalAuthProvider)
 		case userAuthWithEmail:
 			m.i = d.boolean(&u.AuthWithEmail, f, at)
 		case userRequiresTOTPMFA:
@@ -616,6 +657,54 @@ func (d *decoder) oauthProvider(p *OAuthProvider, at int) int {
 			m.i = d.strPtr(&p.Email, m.field(), m.i)
 		default:
 			m.i = skipValue(d.b, m.i, d.depth)
+		}
+	}
+	return m.i
+}
+
+// externalAuthProvider decodes one element of external_auth_providers.
+func (d *decoder) externalAuthProvider(p *ExternalAuthProvider, at int) int {
+	return d.stringFields(idSchema, [3]*string{&p.ID}, at)
+}
+
+// issue decodes the data of an issue.* event.
+func (d *decoder) issue(is *Issue, at int) int {
+	m := d.object(issueSchema, at)
+	for d.member(&m) {
+		f, at := m.field(), m.i
+		switch m.n {
+		case issueID:
+			m.i = d.str(&is.ID, f, at)
+		case issueShortID:
+			m.i = d.str((*string)(&is.ShortID), f, at)
+		case issueType:
+			m.i = d.str(&is.Type, f, at)
+		case issueValue:
+			m.i = d.str(&is.Value, f, at)
+		case issueCulprit:
+			m.i = d.str(&is.Culprit, f, at)
+		case issueLevel:
+			m.i = d.str(&is.Level, f, at)
+		case issueStatus:
+			m.i = d.str(&is.Status, f, at)
+		case issueSubstatus:
+			m.i = d.str(&is.Substatus, f, at)
+		case issueFirstSeenAtMillis:
+			m.i = d.int64(&is.FirstSeenAtMillis, f, at)
+		case issueLastSeenAtMillis:
+			m.i = d.int64(&is.LastSeenAtMillis, f, at)
+		case issueTimesSeen:
+			m.i = d.str((*string)(&is.TimesSeen), f, at)
+		case issueServiceName:
+			m.i = d.strPtr(&is.ServiceName, f, at)
+		case issueEnvironment:
+			m.i = d.strPtr(&is.Environment, f, at)
+		case issueRelease:
+			m.i = d.strPtr(&is.Release, f, at)
+		case issueURL:
+			m.i = d.str(&is.URL, f, at)
+		default:
+			m.i = skipValue(d.b, at, d.depth)
 		}
 	}
 	return m.i

@@ -61,6 +61,21 @@ func decodeWithJSON(eventType string, data []byte) (Event, error) {
 	case TypeProjectPermissionDeleted:
 		e := new(ProjectPermissionDeleted)
 		ev, dst = e, &e.Data
+	case TypeIssueCreated:
+		e := new(IssueCreated)
+		ev, dst = e, &e.Data
+	case TypeIssueRegressed:
+		e := new(IssueRegressed)
+		ev, dst = e, &e.Data
+	case TypeIssueResolved:
+		e := new(IssueResolved)
+		ev, dst = e, &e.Data
+	case TypeIssueIgnored:
+		e := new(IssueIgnored)
+		ev, dst = e, &e.Data
+	case TypeIssueMerged:
+		e := new(IssueMerged)
+		ev, dst = e, &e.Data
 	case TypeStackTest:
 		e := new(TestEvent)
 		ev, dst = e, &e.Data
@@ -343,7 +358,9 @@ func TestParseEventAllocations(t *testing.T) {
 		"team.created.json": 3, "team.deleted.json": 2, "team.updated.json": 5,
 		"team_membership.created.json": 2, "team_membership.deleted.json": 2,
 		"team_permission.created.json": 2, "team_permission.deleted.json": 2,
-		"user.created-anonymous.json": 4, "user.created-email-not-verified.json": 6,
+		"user.created-anonymous.json": 4, "user.created-email-not-verified.json": 7, // its one external auth provider
+		"issue.created.json": 4, "issue.regressed.json": 5, "issue.resolved.json": 3, "issue.ignored.json": 4, "issue.merged.json": 4,
+		"stack.test-hexclave.json":   3, // a message over 64 bytes, in its own memory
 		"user.deleted-no-teams.json": 2, "user.deleted.json": 3,
 		"user.updated-oauth-and-team.json": 10, "user.updated-restricted-by-admin.json": 6,
 	}
@@ -452,6 +469,8 @@ func schemaFor(eventType string) (*schema, bool) {
 		return teamPermissionSchema, true
 	case TypeProjectPermissionCreated, TypeProjectPermissionDeleted:
 		return projectPermissionSchema, true
+	case TypeIssueCreated, TypeIssueRegressed, TypeIssueResolved, TypeIssueIgnored, TypeIssueMerged:
+		return issueSchema, true
 	case TypeStackTest:
 		return testEventSchema, true
 	}

@@ -55,11 +55,15 @@
 //
 // # Events
 //
-// ParseEvent and VerifyEvent decode the 13 event types Stack sends (three of
-// them undocumented by Stack: project_permission.created and .deleted, and
-// stack.test) into typed structs; any other type arrives as *UnknownEvent.
+// ParseEvent and VerifyEvent decode the 18 event types Stack Auth (now
+// Hexclave) sends into typed structs: users, teams, memberships and
+// permissions (project_permission.created and .deleted are sent though
+// Stack does not document them), Hexclave's five issue.* events of its
+// error tracking, and stack.test; any other type arrives as *UnknownEvent.
 // Payloads from older self-hosted Stack servers, which lack keys added
-// since, decode with those fields at their zero value.
+// since, decode with those fields at their zero value. The issue events'
+// 64-bit counters arrive as decimal strings and stay text (Decimal), so
+// that none is rounded through a float.
 //
 // If you mirror Stack's users and teams from these events, know what Stack
 // does and does not send:
@@ -92,6 +96,13 @@
 //     arrive first.
 //   - Delivery order is not guaranteed, and Svix retries with the same
 //     message id: make handlers idempotent and tolerant of order.
+//   - Hexclave: a race on the first external-auth token exchange can create
+//     a user and delete it again, so a user.created may be followed at once
+//     by a user.deleted.
+//   - The stack.test message reads "Stack webhook test event triggered
+//     from the Stack dashboard." before the rename and "Hexclave webhook
+//     test event triggered from the Hexclave dashboard." after it: nothing
+//     should depend on the text.
 //
 // # Errors
 //

@@ -58,6 +58,16 @@ func (e *encoder) event(ev Event) bool {
 		ok = v != nil && e.envelope(v, func() { e.stringFields(projectPermissionSchema, v.Data.ID, v.Data.UserID) })
 	case *ProjectPermissionDeleted:
 		ok = v != nil && e.envelope(v, func() { e.stringFields(projectPermissionSchema, v.Data.ID, v.Data.UserID) })
+	case *IssueCreated:
+		ok = v != nil && e.envelope(v, func() { e.issue(&v.Data) })
+	case *IssueRegressed:
+		ok = v != nil && e.envelope(v, func() { e.issue(&v.Data) })
+	case *IssueResolved:
+		ok = v != nil && e.envelope(v, func() { e.issue(&v.Data) })
+	case *IssueIgnored:
+		ok = v != nil && e.envelope(v, func() { e.issue(&v.Data) })
+	case *IssueMerged:
+		ok = v != nil && e.envelope(v, func() { e.issue(&v.Data) })
 	case *TestEvent:
 		ok = v != nil && e.envelope(v, func() { e.stringFields(testEventSchema, v.Data.Message, v.Data.EndpointURL) })
 	case *UnknownEvent:
@@ -130,8 +140,36 @@ func (e *encoder) user(u *User) {
 		e.buf = append(e.buf, '}')
 	}
 	e.buf = append(e.buf, ']')
+	e.key(s, userExternalAuthProviders)
+	e.buf = append(e.buf, '[') // a nil slice too, as for oauth_providers
+	for i := range u.ExternalAuthProviders {
+		e.comma()
+		e.stringFields(idSchema, u.ExternalAuthProviders[i].ID)
+	}
+	e.buf = append(e.buf, ']')
 	e.boolean(s, userAuthWithEmail, u.AuthWithEmail)
 	e.boolean(s, userRequiresTOTPMFA, u.RequiresTOTPMFA)
+	e.buf = append(e.buf, '}')
+}
+
+func (e *encoder) issue(is *Issue) {
+	s := issueSchema
+	e.buf = append(e.buf, '{')
+	e.str(s, issueID, is.ID)
+	e.str(s, issueShortID, string(is.ShortID))
+	e.str(s, issueType, is.Type)
+	e.str(s, issueValue, is.Value)
+	e.str(s, issueCulprit, is.Culprit)
+	e.str(s, issueLevel, is.Level)
+	e.str(s, issueStatus, is.Status)
+	e.str(s, issueSubstatus, is.Substatus)
+	e.int64(s, issueFirstSeenAtMillis, is.FirstSeenAtMillis)
+	e.int64(s, issueLastSeenAtMillis, is.LastSeenAtMillis)
+	e.str(s, issueTimesSeen, string(is.TimesSeen))
+	e.strPtr(s, issueServiceName, is.ServiceName)
+	e.strPtr(s, issueEnvironment, is.Environment)
+	e.strPtr(s, issueRelease, is.Release)
+	e.str(s, issueURL, is.URL)
 	e.buf = append(e.buf, '}')
 }
 

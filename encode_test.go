@@ -11,7 +11,7 @@ import (
 
 // referenceMarshal is MarshalEvent's specification: encoding/json's Marshal
 // of the same struct, {"type":...,"data":...}, with a nil
-// User.OAuthProviders or DeletedUser.Teams as [].
+// User.OAuthProviders, User.ExternalAuthProviders or DeletedUser.Teams as [].
 func referenceMarshal(t testing.TB, ev Event) string {
 	if p, ok := ev.(*SvixPing); ok {
 		b, err := json.Marshal(p)
@@ -25,6 +25,9 @@ func referenceMarshal(t testing.TB, ev Event) string {
 	case User:
 		if d.OAuthProviders == nil {
 			d.OAuthProviders = []OAuthProvider{}
+		}
+		if d.ExternalAuthProviders == nil {
+			d.ExternalAuthProviders = []ExternalAuthProvider{}
 		}
 		data = plainUser(d)
 	case DeletedUser:
@@ -98,6 +101,7 @@ func TestMarshalUserAsEncodingJSON(t *testing.T) {
 	require.NoError(t, err)
 	type plainUser User
 	u.OAuthProviders = []OAuthProvider{}
+	u.ExternalAuthProviders = []ExternalAuthProvider{}
 	want, err := json.Marshal(plainUser(u))
 	require.NoError(t, err)
 	assert.Equal(t, string(want), string(b))

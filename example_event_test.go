@@ -92,3 +92,22 @@ func ExampleRawMessage() {
 	fmt.Println(billing.Plan, billing.Seats)
 	// Output: pro 12
 }
+
+func ExampleDecimal_Int64() {
+	// An issue.* event from Hexclave's error tracking: its counters are
+	// decimal strings, since they can pass 2^53.
+	ev, err := stackwebhook.ParseEvent([]byte(`{"type":"issue.regressed","data":{"id":"3241a285-8329-4d69-8f3d-316e08cf140c",` +
+		`"short_id":"42","type":"TypeError","value":"x is undefined","culprit":"app.tsx","level":"error","status":"unresolved",` +
+		`"substatus":"regressed","first_seen_at_millis":1787000000000,"last_seen_at_millis":1787486400000,` +
+		`"times_seen":"9007199254740993","service_name":null,"environment":"production","release":null,"url":"https://app.hexclave.com/i/42"}}`))
+	if err != nil {
+		panic(err)
+	}
+	issue := ev.(*stackwebhook.IssueRegressed).Data
+	seen, err := issue.TimesSeen.Int64() // errors.Is(err, stackwebhook.ErrNotDecimal) for any other text
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(issue.ShortID, issue.Status, issue.Substatus, seen)
+	// Output: 42 unresolved regressed 9007199254740993
+}

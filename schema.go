@@ -118,6 +118,7 @@ const (
 	userCountryCode
 	userRiskScores
 	userOAuthProviders
+	userExternalAuthProviders
 	userAuthWithEmail
 	userRequiresTOTPMFA
 )
@@ -148,6 +149,7 @@ var userSchema = &schema{[]field{
 	userCountryCode:                     laterNull("country_code", kindString),                                                        // 2026-03
 	userRiskScores:                      {key: "risk_scores", kind: kindObject, object: riskScoresSchema},                             // 2026-03
 	userOAuthProviders:                  {key: "oauth_providers", kind: kindArray, required: true, object: oauthProviderSchema},
+	userExternalAuthProviders:           {key: "external_auth_providers", kind: kindArray, object: idSchema}, // 2026-08
 	userAuthWithEmail:                   req("auth_with_email", kindBool),
 	userRequiresTOTPMFA:                 later("requires_totp_mfa", kindBool), // 2024-08
 }}
@@ -202,6 +204,44 @@ var teamPermissionSchema = &schema{[]field{req("id", kindString), req("user_id",
 var projectPermissionSchema = &schema{[]field{req("id", kindString), req("user_id", kindString)}}
 
 var testEventSchema = &schema{[]field{req("message", kindString), req("endpointUrl", kindString)}}
+
+const (
+	issueID = iota
+	issueShortID
+	issueType
+	issueValue
+	issueCulprit
+	issueLevel
+	issueStatus
+	issueSubstatus
+	issueFirstSeenAtMillis
+	issueLastSeenAtMillis
+	issueTimesSeen
+	issueServiceName
+	issueEnvironment
+	issueRelease
+	issueURL
+)
+
+// issueSchema is the data of every issue.* event (Hexclave, since about
+// 2026-08): every key has been sent since the events first shipped.
+var issueSchema = &schema{[]field{
+	issueID:                req("id", kindString),
+	issueShortID:           req("short_id", kindString), // decimal digits: see Decimal
+	issueType:              req("type", kindString),
+	issueValue:             req("value", kindString),
+	issueCulprit:           req("culprit", kindString),
+	issueLevel:             req("level", kindString),
+	issueStatus:            req("status", kindString),
+	issueSubstatus:         req("substatus", kindString),
+	issueFirstSeenAtMillis: req("first_seen_at_millis", kindInt),
+	issueLastSeenAtMillis:  req("last_seen_at_millis", kindInt),
+	issueTimesSeen:         req("times_seen", kindString), // decimal digits: see Decimal
+	issueServiceName:       reqNull("service_name", kindString),
+	issueEnvironment:       reqNull("environment", kindString),
+	issueRelease:           reqNull("release", kindString),
+	issueURL:               req("url", kindString),
+}}
 
 func (k kind) String() string {
 	switch k {

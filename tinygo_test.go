@@ -39,8 +39,9 @@ func TestTinyGoVerifyAllocations(t *testing.T) {
 // ParseEvent under TinyGo: no reflection, and no conversion of bytes to a
 // string to compare a key (TinyGo allocates for each; that made 539
 // allocations), so what it allocates is what the standard toolchain does,
-// plus TinyGo's own: 14 allocations and 1,141 B for the full user payload
-// on wasip1 (16 and 1,269 B while skipping a value kept its stack of open
+// plus TinyGo's own: 14 allocations and 1,157 B for the full user payload
+// on wasip1 (1,141 B before User's 28th field, ExternalAuthProviders, whose
+// slice header grew the event by 12 B, 16 as TinyGo rounds it; 16 and 1,269 B while skipping a value kept its stack of open
 // containers in a slice, which TinyGo put on the heap; 46 and 2,903 B when
 // each string had an allocation of its own and the type, the paths and a
 // copy of the data took more); the
@@ -60,7 +61,7 @@ func TestTinyGoParseEventAllocations(t *testing.T) {
 	allocs := float64(after.Mallocs-before.Mallocs) / runs
 	bytes := float64(after.TotalAlloc-before.TotalAlloc) / runs
 	t.Logf("ParseEvent of the full user payload under TinyGo: %.1f allocations, %.0f B", allocs, bytes)
-	if allocs > 14 || bytes > 1141 {
+	if allocs > 14 || bytes > 1157 {
 		t.Errorf("ParseEvent allocates %.1f times, %.0f B", allocs, bytes)
 	}
 }

@@ -1,6 +1,11 @@
 package stackwebhook
 
-import "time"
+import (
+	"errors"
+	"strconv"
+	"strings"
+	"time"
+)
 
 // The event types Stack Auth sends, as they appear in the payload's "type".
 const (
@@ -16,6 +21,11 @@ const (
 	TypeTeamPermissionDeleted    = "team_permission.deleted"
 	TypeProjectPermissionCreated = "project_permission.created" // sent, though Stack does not document it
 	TypeProjectPermissionDeleted = "project_permission.deleted" // sent, though Stack does not document it
+	TypeIssueCreated             = "issue.created"              // Hexclave's error tracking: a new issue
+	TypeIssueRegressed           = "issue.regressed"            // a resolved issue seen again
+	TypeIssueResolved            = "issue.resolved"             // marked resolved
+	TypeIssueIgnored             = "issue.ignored"              // marked ignored
+	TypeIssueMerged              = "issue.merged"               // others merged into this one (the surviving issue)
 	TypeStackTest                = "stack.test"                 // the dashboard's "test endpoint" button
 	TypeSvixPing                 = "svix.ping"                  // Svix's "send example" body: see SvixPing
 )
@@ -160,6 +170,21 @@ func (*ProjectPermissionCreated) EventType() string { return TypeProjectPermissi
 // EventType returns TypeProjectPermissionDeleted.
 func (*ProjectPermissionDeleted) EventType() string { return TypeProjectPermissionDeleted }
 
+// EventType returns TypeIssueCreated.
+func (*IssueCreated) EventType() string { return TypeIssueCreated }
+
+// EventType returns TypeIssueRegressed.
+func (*IssueRegressed) EventType() string { return TypeIssueRegressed }
+
+// EventType returns TypeIssueResolved.
+func (*IssueResolved) EventType() string { return TypeIssueResolved }
+
+// EventType returns TypeIssueIgnored.
+func (*IssueIgnored) EventType() string { return TypeIssueIgnored }
+
+// EventType returns TypeIssueMerged.
+func (*IssueMerged) EventType() string { return TypeIssueMerged }
+
 // EventType returns TypeStackTest.
 func (*TestEvent) EventType() string { return TypeStackTest }
 
@@ -236,15 +261,19 @@ type User struct {
 	CountryCode                     *string         `json:"country_code"`                        // ISO 3166-1 alpha-2, upper case; since 2026-03
 	RiskScores                      RiskScores      `json:"risk_scores"`                         // since 2026-03
 	OAuthProviders                  []OAuthProvider `json:"oauth_providers"`                     // may be empty, never null
+	// ExternalAuthProviders are the external auth integrations the user
+	// signed in through (Hexclave, since about 2026-08; nil before). It
+	// may be empty, never null.
+	ExternalAuthProviders []ExternalAuthProvider `json:"external_auth_providers"`
 	// AuthWithEmail is deprecated by Stack: it equals HasPassword || OTPAuthEnabled.
 	AuthWithEmail bool `json:"auth_with_email"`
 	// RequiresTOTPMFA is deprecated by Stack. Since 2024-08.
 	RequiresTOTPMFA bool `json:"requires_totp_mfa"`
 }
 
-// MarshalJSON encodes the user as Stack does. A nil OAuthProviders encodes
-// as [], since Stack never sends null there; everything else is encoded as
-// the struct tags say.
+// MarshalJSON encodes the user as Stack does. A nil OAuthProviders or
+// ExternalAuthProviders encodes as [], since Stack never sends null there;
+// everything else is encoded as the struct tags say.
 func (u User) MarshalJSON() ([]byte, error) {
 	var e encoder
 	e.user(&u)
@@ -287,6 +316,12 @@ type OAuthProvider struct {
 	ID        string  `json:"id"`         // the provider config id: "github", "google", ...
 	AccountID string  `json:"account_id"` // the provider's own id of the account
 	Email     *string `json:"email"`      // nil when the provider gave none
+}
+
+// ExternalAuthProvider is one external auth integration a user signed in
+// through, such as "better-auth-integration".
+type ExternalAuthProvider struct {
+	ID string `json:"id"`
 }
 
 // Team is the data of team.created and team.updated, and User.SelectedTeam.
@@ -372,3 +407,110 @@ type TestEventData struct {
 	Message     string `json:"message"`
 	EndpointURL string `json:"endpointUrl"` // camelCase, unlike every other key
 }
+
+// IssueCreated is issue.created: Hexclave's error tracking saw a new issue
+// (Status "unresolved", Substatus "new"). The issue events are sent only to
+// projects that installed Hexclave's webhooks app, at most one per issue
+// every five minutes; issues have no REST API, so one lost before Svix
+// cannot be read back.
+type IssueCreated struct {
+	Data Issue `json:"data"`
+}
+
+// IssueRegressed is issue.regressed: a resolved issue was seen again
+// (Status "unresolved", Substatus "regressed").
+type IssueRegressed struct {
+	Data Issue `json:"data"`
+}
+
+// IssueResolved is issue.resolved (Status "resolved", Substatus "ongoing").
+type IssueResolved struct {
+	Data Issue `json:"data"`
+}
+
+// IssueIgnored is issue.ignored (Status "ignored", Substatus "ongoing").
+type IssueIgnored struct {
+	Data Issue `json:"data"`
+}
+
+// IssueMerged is issue.merged: other issues were merged into this one, the
+// surviving issue (Status "unresolved", Substatus "ongoing").
+type IssueMerged struct {
+	Data Issue `json:"data"`
+}
+
+// Issue is the data of every issue.* event: an error group of Hexclave's
+// error tracking. All 15 keys are always sent.
+type Issue struct {
+	ID string `json:"id"` // a UUID
+	// ShortID is the issue's number in the project, a 64-bit counter sent
+	// as a JSON string of decimal digits: the exact text is kept (a JSON
+	// number could not carry it past 2^53); ShortID.Int64 parses it.
+	ShortID   Decimal `json:"short_id"`
+	Type      string  `json:"type"`      // the error's type, such as "TypeError"
+	Value     string  `json:"value"`     // the error's message
+	Culprit   string  `json:"culprit"`   // where in the code
+	Level     string  `json:"level"`     // such as "error"
+	Status    string  `json:"status"`    // one of the IssueStatus constants
+	Substatus string  `json:"substatus"` // one of the IssueSubstatus constants
+	// FirstSeenAtMillis and LastSeenAtMillis are Unix milliseconds.
+	FirstSeenAtMillis int64 `json:"first_seen_at_millis"`
+	LastSeenAtMillis  int64 `json:"last_seen_at_millis"`
+	// TimesSeen is how often the issue occurred, a 64-bit count sent as a
+	// string of decimal digits, as ShortID.
+	TimesSeen   Decimal `json:"times_seen"`
+	ServiceName *string `json:"service_name"` // nil when not reported
+	Environment *string `json:"environment"`  // nil when not reported
+	Release     *string `json:"release"`      // nil when not reported
+	URL         string  `json:"url"`          // the issue in Hexclave's dashboard
+}
+
+// The values of Issue.Status and Issue.Substatus.
+const (
+	IssueStatusUnresolved   = "unresolved"
+	IssueStatusResolved     = "resolved"
+	IssueStatusIgnored      = "ignored"
+	IssueSubstatusNew       = "new"
+	IssueSubstatusOngoing   = "ongoing"
+	IssueSubstatusRegressed = "regressed"
+)
+
+// Decimal is a JSON string that holds a 64-bit integer in decimal, as
+// Hexclave sends counters that a JSON number could not carry exactly: the
+// text as sent, which Int64 parses. It encodes as the string it holds.
+type Decimal string
+
+// Int64 returns the integer d holds. Text other than an optional minus
+// sign and decimal digits (a plus sign, a space, a fraction, an exponent,
+// nothing at all), or a value outside int64, is an error that wraps
+// ErrNotDecimal; d is never read as a float.
+func (d Decimal) Int64() (int64, error) {
+	s := string(d)
+	digits := strings.TrimPrefix(s, "-")
+	ok := digits != ""
+	for i := 0; ok && i < len(digits); i++ {
+		ok = '0' <= digits[i] && digits[i] <= '9'
+	}
+	if ok {
+		if n, err := strconv.ParseInt(s, 10, 64); err == nil {
+			return n, nil
+		}
+		return 0, &decimalError{s, "outside the range of int64"}
+	}
+	return 0, &decimalError{s, "not a decimal integer"}
+}
+
+// ErrNotDecimal: a Decimal whose text is not a decimal 64-bit integer.
+var ErrNotDecimal = errors.New("stackwebhook: not a decimal 64-bit integer")
+
+type decimalError struct{ text, problem string }
+
+func (e *decimalError) Error() string {
+	text := e.text
+	if len(text) > 32 {
+		text = text[:32] + "..."
+	}
+	return "stackwebhook: " + strconv.Quote(text) + ": " + e.problem
+}
+
+func (e *decimalError) Unwrap() error { return ErrNotDecimal }

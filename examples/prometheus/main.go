@@ -69,6 +69,8 @@ func init() {
 		stackwebhook.TypeTeamMembershipCreated, stackwebhook.TypeTeamMembershipDeleted,
 		stackwebhook.TypeTeamPermissionCreated, stackwebhook.TypeTeamPermissionDeleted,
 		stackwebhook.TypeProjectPermissionCreated, stackwebhook.TypeProjectPermissionDeleted,
+		stackwebhook.TypeIssueCreated, stackwebhook.TypeIssueRegressed, stackwebhook.TypeIssueResolved,
+		stackwebhook.TypeIssueIgnored, stackwebhook.TypeIssueMerged,
 		stackwebhook.TypeStackTest, stackwebhook.TypeSvixPing,
 	} {
 		knownTypes[t] = true
