@@ -6,9 +6,12 @@
 //	mirror serve       # receive webhooks on $ADDR (default :8080) at POST /webhooks/stack
 //	mirror reconcile   # list everything through Stack's API and repair the tables
 //
-// Environment: DATABASE_URL (lib/pq's form); for serve STACK_WEBHOOK_SECRET
-// (whsec_...); for reconcile STACK_PROJECT_ID, STACK_SECRET_SERVER_KEY and
-// STACK_API_URL (default https://api.stack-auth.com).
+// Environment: DATABASE_URL (lib/pq's form); for serve HEXCLAVE_WEBHOOK_SECRET
+// (whsec_...); for reconcile HEXCLAVE_PROJECT_ID, HEXCLAVE_SECRET_SERVER_KEY
+// and HEXCLAVE_API_URL (default https://api.hexclave.com; a self-hosted
+// server's own). Stack Auth renamed itself Hexclave in 2026: each setting
+// is also read under its older STACK_ name (STACK_WEBHOOK_SECRET, ...),
+// and when both are set the HEXCLAVE_ one wins.
 //
 // Each message is applied through sqlstore.TxHandler: the tables change
 // and the message is recorded in one transaction, so a crash never applies
@@ -19,6 +22,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
@@ -50,8 +54,8 @@ func main() {
 	}
 	logger := slog.New(slog.NewTextHandler(os.Stderr, nil))
 	if os.Args[1] == "reconcile" {
-		api := &stackAPI{base: envOr("STACK_API_URL", "https://api.stack-auth.com"), projectID: os.Getenv("STACK_PROJECT_ID"),
-			serverKey: os.Getenv("STACK_SECRET_SERVER_KEY"), client: &http.Client{Timeout: 30 * time.Second}}
+		api := &stackAPI{base: cmp.Or(setting("API_URL"), defaultAPI), projectID: setting("PROJECT_ID"),
+			serverKey: setting("SECRET_SERVER_KEY"), client: &http.Client{Timeout: 30 * time.Second}}
 		r, err := reconcile(ctx, db, api)
 		if err != nil {
 			log.Fatal(err)
@@ -59,7 +63,7 @@ func main() {
 		logger.Info("reconciled", "repairs", r.String())
 		return
 	}
-	h, err := newHandler(db, os.Getenv("STACK_WEBHOOK_SECRET"), logger)
+	h, err := newHandler(db, setting("WEBHOOK_SECRET"), logger)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -93,4 +97,15 @@ func envOr(name, fallback string) string {
 		return v
 	}
 	return fallback
+}
+
+// defaultAPI is Hexclave's API host; Stack's own before the rename,
+// https://api.stack-auth.com, still answers for projects created there.
+const defaultAPI = "https://api.hexclave.com"
+
+// setting reads HEXCLAVE_ plus name, else STACK_ plus name: Hexclave's
+// name wins when both are set, so that a deployment can move to the new
+// names one at a time.
+func setting(name string) string {
+	return cmp.Or(os.Getenv("HEXCLAVE_"+name), os.Getenv("STACK_"+name))
 }

@@ -15,9 +15,11 @@ import (
 // stackAPI lists a project's users, teams, memberships and permissions
 // through Stack's REST API with a secret server key, as StackServerApp does
 // (GET /api/v1/users, /teams, /teams?user_id=, /team-permissions,
-// /project-permissions, with the x-stack-* headers of server access).
+// /project-permissions, with the x-stack-* headers of server access, which
+// Hexclave accepts beside its x-hexclave-* names and a self-hosted Stack
+// older than the rename knows alone).
 type stackAPI struct {
-	base      string // such as https://api.stack-auth.com
+	base      string // such as https://api.hexclave.com
 	projectID string
 	serverKey string
 	client    *http.Client
