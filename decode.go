@@ -270,6 +270,29 @@ func typeIndex(t []byte) int {
 	return k
 }
 
+// ProblemUnexpectedKey is the Problem of a departure that is a key this
+// release does not know: the event is complete, and the sender sends more.
+const ProblemUnexpectedKey = "unexpected key"
+
+// maxKeyInPath bounds an unknown key as a departure's path names it.
+const maxKeyInPath = 64
+
+// unknownKey is an unknown raw key as a path names it: unescaped, at most
+// maxKeyInPath bytes.
+func unknownKey(raw []byte) string {
+	k := raw[1 : len(raw)-1]
+	for _, c := range k {
+		if c == '\\' { // escaped: unescaped, as json reads it
+			k = []byte(unquote(raw, true))
+			break
+		}
+	}
+	if len(k) > maxKeyInPath {
+		return string(k[:maxKeyInPath]) + "..."
+	}
+	return string(k)
+}
+
 // reset forgets the departures of a data object read before.
 func (d *decoder) reset() {
 	d.first, d.departures, d.identity, d.intErr = nil, departureList{}, false, ""
@@ -385,7 +408,10 @@ func (d *decoder) member(m *members) bool {
 		if !matched {
 			n = m.s.lookup(key)
 		}
-		if n < 0 { // unknown keys are allowed, and ignored
+		if n < 0 { // unknown keys are allowed: decoded, ignored, and in best-effort mode listed
+			if d.bestEffort && !d.departures.full() {
+				d.record(unknownKey(key), ProblemUnexpectedKey)
+			}
 			m.i = skipValue(d.b, at, d.depth)
 			continue
 		}

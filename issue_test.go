@@ -45,3 +45,18 @@ func TestIssueCounters(t *testing.T) {
 	assert.NoError(t, err)
 	assert.Equal(t, int64(math.MaxInt64), id)
 }
+
+// KnownType is true for the 18 types and Svix's ping, and false for any
+// other text, a type one byte away included.
+func TestKnownType(t *testing.T) {
+	for _, f := range knownTypes.fields {
+		assert.True(t, KnownType(f.key), f.key)
+		assert.False(t, KnownType(f.key+"s"), f.key)
+		assert.False(t, KnownType(f.key[1:]), f.key)
+	}
+	assert.Len(t, knownTypes.fields, 18)
+	assert.True(t, KnownType(TypeSvixPing))
+	for _, t2 := range []string{"", "session.created", "issue.merge", "user.Created"} {
+		assert.False(t, KnownType(t2), t2)
+	}
+}

@@ -112,3 +112,11 @@ func MarshalEvent(ev Event) ([]byte, error) {
 	}
 	return e.buf, nil
 }
+
+// KnownType reports whether t is an event type this package decodes into a
+// typed struct (TypeUserCreated and the others; TypeSvixPing too). Any
+// other type decodes as *UnknownEvent: a type Stack added after this
+// release, for one.
+func KnownType(t string) bool {
+	return t == TypeSvixPing || typeIndex([]byte(t)) >= 0
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/stackwebhook/stackwebhook"
@@ -98,6 +99,18 @@ type Report struct {
 	// values: a bounded set, for a metric's label. "" for any other
 	// outcome.
 	Refusal Refusal
+	// Departures are the ways a verified payload departed from what Stack
+	// sends today, as decoded best-effort (the default; none with
+	// WithStrictPayloads, which refuses them): a key missing, null or of
+	// another kind, or one this release does not know. Each is a field
+	// path without array indices and a kind, for a metric's labels; at most
+	// MaxDepartures and a last one of kind DepartureMore. nil when the
+	// payload is as Stack sends it.
+	Departures []Departure
+	// UnknownType is true when the payload's type is one this release does
+	// not type (EventType holds it as sent: bound it before it becomes a
+	// label): the sender sends an event this release does not know.
+	UnknownType bool
 	// EventType is the event's type once the body was decoded, else "".
 	// It comes from a verified payload, but Stack can add types: bound the
 	// label set of a metric yourself.
@@ -283,4 +296,71 @@ func (a *claimApplier) complete(ctx context.Context, claim Claim, retention time
 		time.Sleep(wait)
 		wait = min(2*wait, time.Second)
 	}
+}
+
+// A Departure is one way a payload departed from Stack's schema, in
+// bounded terms (Report.Departures).
+type Departure struct {
+	// Field is the JSON path of the key, with array indices removed
+	// ("data.oauth_providers[].email"); a key that is not Stack's is cut
+	// at 64 bytes and escaped.
+	Field string
+	Kind  DepartureKind
+}
+
+// A DepartureKind says how a field departed.
+type DepartureKind string
+
+// The kinds of departure.
+const (
+	DepartureMissing    DepartureKind = "missing"        // a key Stack always sends is absent
+	DepartureNull       DepartureKind = "null"           // null where Stack never sends null
+	DepartureWrongKind  DepartureKind = "wrong_kind"     // a value of another JSON kind
+	DepartureUnexpected DepartureKind = "unexpected_key" // a key this release does not know
+	DepartureInvalid    DepartureKind = "invalid"        // a value of the right kind that cannot be held (an integer out of range)
+	DepartureMore       DepartureKind = "more"           // the departures past stackwebhook.MaxDepartures, not listed
+)
+
+// departures turns the decoder's departures into bounded ones.
+func departures(list []*stackwebhook.PayloadError) []Departure {
+	if len(list) == 0 {
+		return nil
+	}
+	out := make([]Departure, 0, len(list))
+	for _, pe := range list {
+		d := Departure{Field: logValue(withoutIndices(pe.Path))}
+		switch {
+		case pe.Path == "":
+			d.Kind = DepartureMore
+		case pe.Problem == "missing":
+			d.Kind = DepartureMissing
+		case pe.Problem == stackwebhook.ProblemUnexpectedKey:
+			d.Kind = DepartureUnexpected
+		case strings.HasPrefix(pe.Problem, "expected ") && strings.HasSuffix(pe.Problem, ", got null"):
+			d.Kind = DepartureNull
+		case strings.HasPrefix(pe.Problem, "expected "):
+			d.Kind = DepartureWrongKind
+		default:
+			d.Kind = DepartureInvalid
+		}
+		out = append(out, d)
+	}
+	return out
+}
+
+// withoutIndices replaces each array index of a path with [].
+func withoutIndices(path string) string {
+	if !strings.Contains(path, "[") {
+		return path
+	}
+	var b strings.Builder
+	for i := 0; i < len(path); i++ {
+		b.WriteByte(path[i])
+		if path[i] == '[' {
+			for i+1 < len(path) && path[i+1] >= '0' && path[i+1] <= '9' {
+				i++
+			}
+		}
+	}
+	return b.String()
 }

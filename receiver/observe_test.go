@@ -140,3 +140,36 @@ func TestObserverRefusals(t *testing.T) {
 		assert.Equal(t, tc.status, last.Status, tc.refusal)
 	}
 }
+
+// Drift reaches the observer in bounded terms, and every answer stays 2xx:
+// a key removed, a null, a key this release does not know (in an array
+// element too), and an event type it does not know.
+func TestObserverSeesDrift(t *testing.T) {
+	const secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+	wh, err := stackwebhook.NewWebhook(secret)
+	require.NoError(t, err)
+	var last receiver.Report
+	h := receiver.Handler(wh, func(context.Context, stackwebhook.Event) error { return nil },
+		receiver.WithObserver(func(_ context.Context, r receiver.Report) { last = r }))
+	for _, tc := range []struct {
+		body    string
+		want    []receiver.Departure
+		unknown bool
+	}{
+		{`{"type":"team.deleted","data":{"id":"t1"}}`, nil, false},
+		{`{"type":"user.deleted","data":{"id":"u1","teams":[{"id":"t1"},{"id":"t2","role":"admin"}],"deleted_by":"admin"}}`,
+			[]receiver.Departure{{Field: "data.teams[].role", Kind: receiver.DepartureUnexpected}, {Field: "data.deleted_by", Kind: receiver.DepartureUnexpected}}, false},
+		{`{"type":"team_permission.created","data":{"id":"p","user_id":null}}`,
+			[]receiver.Departure{{Field: "data.user_id", Kind: receiver.DepartureNull}, {Field: "data.team_id", Kind: receiver.DepartureMissing}}, false},
+		{`{"type":"team.updated","data":{"id":"t","display_name":7,"profile_image_url":null,"created_at_millis":1}}`,
+			[]receiver.Departure{{Field: "data.display_name", Kind: receiver.DepartureWrongKind}}, false},
+		{`{"type":"session.created","data":{"id":"s1"}}`, nil, true},
+	} {
+		req, err := stackwebhooktest.NewRawRequest("/hook", secret, []byte(tc.body))
+		require.NoError(t, err)
+		last = receiver.Report{}
+		assert.Equal(t, http.StatusNoContent, serve(h, req).Code, tc.body)
+		assert.Equal(t, tc.want, last.Departures, tc.body)
+		assert.Equal(t, tc.unknown, last.UnknownType, tc.body)
+	}
+}

@@ -301,6 +301,8 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rep.EventType = ev.EventType()
+	rep.Departures = departures(msg.Departures)
+	rep.UnknownType = !stackwebhook.KnownType(rep.EventType)
 	if _, ping := ev.(*stackwebhook.SvixPing); ping {
 		// Svix's "send example" from its App Portal: verified, not a Stack
 		// event. Acknowledged, so that the dashboard shows it delivered.

@@ -173,7 +173,23 @@ func TestDecode(t *testing.T) {
 	assert.JSONEq(t, `{"type":"team_membership.created","data":{"team_id":"t","user_id":"u"}}`, r.stdout)
 	assert.Contains(t, r.stderr, "*stackwebhook.TeamMembershipCreated")
 
+	// As the receiver decodes by default: what it can, and where the body
+	// departs, on standard error.
 	r = cmd(`{"type":"team.deleted","data":{}}`, nil, "decode")
+	assert.Equal(t, 0, r.code, r.stderr)
+	assert.Contains(t, r.stderr, "departure: data.id: missing")
+	r = cmd(`{"type":"team.deleted","data":{"id":"t","reason":"merged"}}`, nil, "decode")
+	assert.Equal(t, 0, r.code, r.stderr)
+	assert.Contains(t, r.stderr, "*stackwebhook.TeamDeleted")
+	assert.Contains(t, r.stderr, "departure: data.reason: unexpected key")
+	r = cmd(`{"type":"session.created","data":{"id":"s"}}`, nil, "decode")
+	assert.Equal(t, 0, r.code, r.stderr)
+	assert.Contains(t, r.stderr, "a type this release does not know")
+	r = cmd(`{"type":"issue.created","data":{"id":"i"}}`, nil, "decode")
+	assert.Contains(t, r.stderr, "*stackwebhook.IssueCreated")
+	assert.NotContains(t, r.stderr, "does not know")
+	// -strict refuses as ParseEvent does.
+	r = cmd(`{"type":"team.deleted","data":{}}`, nil, "decode", "-strict")
 	assert.Equal(t, 1, r.code)
 	assert.Contains(t, r.stderr, "data.id: missing")
 }

@@ -36,5 +36,5 @@ func (c cli) sample() int {
 	}
 	fmt.Fprintf(c.stdout, "verified: the built-in sample %s, signed by the official svix library at %s\n",
 		sampleID, signedAt.UTC().Format(time.RFC3339))
-	return c.printEvent([]byte(sampleBody), c.stdout)
+	return c.printEvent([]byte(sampleBody), c.stdout, true)
 }

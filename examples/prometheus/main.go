@@ -10,7 +10,16 @@
 // refused, fn_failed, store_failed, ping); refusal is one of receiver's
 // Refusal values (missing_headers, invalid_headers, too_old, too_new,
 // no_match, body_too_large, ...), so that a clock off by minutes (too_old,
-// too_new) is told apart from a wrong secret (no_match). event_type is one of the types
+// too_new) is told apart from a wrong secret (no_match).
+//
+// Drift on the sender's side shows within a scrape, without a refusal:
+//
+//	stackwebhook_payload_departures_total{event_type="user.updated",field="data.region",kind="unexpected_key"} 4
+//	stackwebhook_unknown_events_total{event_type="session.created"} 2
+//
+// kind is one of receiver's DepartureKind values (missing, null,
+// wrong_kind, unexpected_key, invalid, more); a type or field path that is
+// not short and plain is counted as "invalid". event_type is one of the types
 // Stack sends today, "other" for a type added later, or "" when the body
 // was not decoded (a refused request): a bounded label set, whatever a
 // sender puts in a body.
@@ -22,6 +31,7 @@ import (
 	"net/http"
 	"os"
 	"strconv"
+	"strings"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -34,9 +44,11 @@ import (
 
 // metrics are the receiver's collectors.
 type metrics struct {
-	requests *prometheus.CounterVec
-	refusals *prometheus.CounterVec
-	latency  *prometheus.HistogramVec
+	requests   *prometheus.CounterVec
+	refusals   *prometheus.CounterVec
+	departures *prometheus.CounterVec
+	unknown    *prometheus.CounterVec
+	latency    *prometheus.HistogramVec
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -49,39 +61,49 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Name: "stackwebhook_refusals_total",
 			Help: "Webhook requests refused, by reason and status.",
 		}, []string{"refusal", "status"}),
+		departures: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "stackwebhook_payload_departures_total",
+			Help: "Departures of verified payloads from what Stack sends today (handled as far as decoded), by event type, field path and kind.",
+		}, []string{"event_type", "field", "kind"}),
+		unknown: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "stackwebhook_unknown_events_total",
+			Help: "Verified events of a type this release does not know (acknowledged), by type.",
+		}, []string{"event_type"}),
 		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "stackwebhook_request_duration_seconds",
 			Help:    "Time from a webhook request's arrival to its answer, by outcome.",
 			Buckets: prometheus.DefBuckets,
 		}, []string{"outcome"}),
 	}
-	reg.MustRegister(m.requests, m.refusals, m.latency)
+	reg.MustRegister(m.requests, m.refusals, m.departures, m.unknown, m.latency)
 	return m
 }
 
-// knownTypes are the event types that get a label of their own.
-var knownTypes = map[string]bool{}
-
-func init() {
-	for _, t := range []string{
-		stackwebhook.TypeUserCreated, stackwebhook.TypeUserUpdated, stackwebhook.TypeUserDeleted,
-		stackwebhook.TypeTeamCreated, stackwebhook.TypeTeamUpdated, stackwebhook.TypeTeamDeleted,
-		stackwebhook.TypeTeamMembershipCreated, stackwebhook.TypeTeamMembershipDeleted,
-		stackwebhook.TypeTeamPermissionCreated, stackwebhook.TypeTeamPermissionDeleted,
-		stackwebhook.TypeProjectPermissionCreated, stackwebhook.TypeProjectPermissionDeleted,
-		stackwebhook.TypeIssueCreated, stackwebhook.TypeIssueRegressed, stackwebhook.TypeIssueResolved,
-		stackwebhook.TypeIssueIgnored, stackwebhook.TypeIssueMerged,
-		stackwebhook.TypeStackTest, stackwebhook.TypeSvixPing,
-	} {
-		knownTypes[t] = true
+// label bounds a value that comes from a payload before it becomes a
+// label: at most 64 bytes of letters, digits and ._-[] (Stack's types and
+// field paths), else "invalid", so that no sender can grow the label set
+// beyond what it sends.
+func label(v string) string {
+	if v == "" || len(v) > 64 {
+		return "invalid"
 	}
+	for _, c := range []byte(v) {
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("._-[]", c) >= 0) {
+			return "invalid"
+		}
+	}
+	return v
 }
 
 // observe is the WithObserver function.
 func (m *metrics) observe(_ context.Context, r receiver.Report) {
 	typ := r.EventType
-	if typ != "" && !knownTypes[typ] {
+	if r.UnknownType {
 		typ = "other"
+		m.unknown.WithLabelValues(label(r.EventType)).Inc()
+	}
+	for _, d := range r.Departures {
+		m.departures.WithLabelValues(typ, label(d.Field), string(d.Kind)).Inc()
 	}
 	m.requests.WithLabelValues(r.Outcome.String(), typ, strconv.Itoa(r.Status)).Inc()
 	if r.Outcome == receiver.Refused {

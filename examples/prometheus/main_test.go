@@ -2,10 +2,15 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -66,5 +71,73 @@ func TestMetricsScraped(t *testing.T) {
 		`stackwebhook_request_duration_seconds_count{outcome="applied"} 2`,
 	} {
 		assert.Contains(t, text, line)
+	}
+}
+
+// Drift is visible within a scrape, and nothing is refused: today's
+// payloads (testdata/events/current) move no departure counter; a payload
+// from the future (a key added, a key removed, a new event type) moves
+// them, and every answer stays 2xx.
+func TestDriftCounted(t *testing.T) {
+	wh, err := stackwebhook.NewWebhook(secret)
+	require.NoError(t, err)
+	server := httptest.NewServer(routes(wh, func(context.Context, stackwebhook.Event) error { return nil }, prometheus.NewRegistry()))
+	defer server.Close()
+	n := 0
+	post := func(body []byte) int {
+		n++
+		req, err := stackwebhooktest.NewRawRequest(server.URL+"/webhooks/stack", secret, body, stackwebhooktest.WithMessageID(fmt.Sprintf("msg_%d", n)))
+		require.NoError(t, err)
+		resp, err := server.Client().Do(req)
+		require.NoError(t, err)
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	scrape := func() string {
+		resp, err := http.Get(server.URL + "/metrics")
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		body, err := io.ReadAll(resp.Body)
+		require.NoError(t, err)
+		return string(body)
+	}
+	files, err := filepath.Glob("../../testdata/events/current/*.json")
+	require.NoError(t, err)
+	require.Greater(t, len(files), 20)
+	for _, f := range files {
+		if strings.Contains(f, "unknown.") {
+			continue // a type Stack does not send, kept there to test UnknownEvent
+		}
+		body, err := os.ReadFile(f)
+		require.NoError(t, err)
+		assert.Equal(t, 204, post(body), f)
+	}
+	today := scrape()
+	assert.NotContains(t, today, "stackwebhook_payload_departures_total{", "today's payloads depart from nothing")
+	assert.NotContains(t, today, "stackwebhook_unknown_events_total{")
+
+	var user map[string]any
+	data, err := os.ReadFile("../../testdata/events/current/user.updated-oauth-and-team.json")
+	require.NoError(t, err)
+	require.NoError(t, json.Unmarshal(data, &user))
+	u := user["data"].(map[string]any)
+	u["region"] = "eu-west"   // a key added
+	delete(u, "has_password") // a key removed
+	future, err := json.Marshal(user)
+	require.NoError(t, err)
+	assert.Equal(t, 204, post(future))
+	assert.Equal(t, 204, post(future))
+	assert.Equal(t, 204, post([]byte(`{"type":"session.created","data":{"id":"s1"}}`)))
+	assert.Equal(t, 204, post([]byte(`{"type":"session.created","data":{"id":"s2"}}`)))
+	assert.Equal(t, 204, post([]byte(`{"type":"Session Created!","data":{}}`)))
+	after := scrape()
+	for _, line := range []string{
+		`stackwebhook_payload_departures_total{event_type="user.updated",field="data.region",kind="unexpected_key"} 2`,
+		`stackwebhook_payload_departures_total{event_type="user.updated",field="data.has_password",kind="missing"} 2`,
+		`stackwebhook_unknown_events_total{event_type="session.created"} 2`,
+		`stackwebhook_unknown_events_total{event_type="invalid"} 1`,
+		`stackwebhook_requests_total{event_type="other",outcome="applied",status="204"} 3`,
+	} {
+		assert.Contains(t, after, line)
 	}
 }
