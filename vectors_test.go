@@ -31,12 +31,13 @@ type vectorCase struct {
 	Go       string            `json:"go"`
 	GoV1991  string            `json:"go_v1_99_1"`
 	JS       string            `json:"js"`
+	JSSW130  string            `json:"js_sw1_3_0"`
 }
 
 // verdict is the verdict of a corpus field: "go", "go_v1_99_1", "js" or
 // "rule".
 func (c vectorCase) verdict(field string) string {
-	return map[string]string{"go": c.Go, "go_v1_99_1": c.GoV1991, "js": c.JS, "rule": c.Rule}[field]
+	return map[string]string{"go": c.Go, "go_v1_99_1": c.GoV1991, "js": c.JS, "js_sw1_3_0": c.JSSW130, "rule": c.Rule}[field]
 }
 
 // want is the verdict this package's documented rule gives: the official

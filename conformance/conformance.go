@@ -1,4 +1,4 @@
-// Package conformance holds the conformance corpus: 1,066 Svix (Standard
+// Package conformance holds the conformance corpus: 1,072 Svix (Standard
 // Webhooks) signature cases whose signatures and verdicts come from the
 // official libraries (svix Go v1.44.0 and v1.99.1, npm svix 2.5.0), in the
 // documented, versioned format of CONFORMANCE.md beside this file. It is a

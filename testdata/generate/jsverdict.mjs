@@ -1,8 +1,15 @@
 // The verdict of the official JavaScript library, npm svix 2.5.0, on one
 // case of the corpus, with Date.now mocked to the case's clock: shared by
 // verdicts.mjs (which records it in the corpus) and adapter.mjs (the
-// conformance protocol).
-import { Webhook } from "svix";
+// conformance protocol). svix 2.5.0 verifies through npm standardwebhooks,
+// whose version npm chooses: this folder's lock pins 1.1.1; with
+// SVIX_FROM=sw130/package.json the copy installed in sw130/ is used, with
+// standardwebhooks 1.3.0, as a fresh install takes it since 2026-11-17.
+import { createRequire } from "node:module";
+import { resolve } from "node:path";
+
+const require = createRequire(process.env.SVIX_FROM ? resolve(process.env.SVIX_FROM) : import.meta.url);
+const { Webhook } = require("svix");
 
 const messages = new Map([
   ["Missing required headers", "missing_headers"],

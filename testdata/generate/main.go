@@ -124,7 +124,7 @@ func main() {
 
 	data, err := json.MarshalIndent(corpus{
 		Format:   formatVersion,
-		Source:   "signatures and the go verdict: github.com/svix/svix-webhooks v1.44.0 (Go); go_v1_99_1: the same library at v1.99.1; js verdict: npm svix 2.5.0",
+		Source:   "signatures and the go verdict: github.com/svix/svix-webhooks v1.44.0 (Go); go_v1_99_1: the same library at v1.99.1; js verdict: npm svix 2.5.0 with standardwebhooks 1.1.1 (the lock of testdata/generate); js_sw1_3_0: npm svix 2.5.0 with standardwebhooks 1.3.0 (testdata/generate/sw130)",
 		Verdicts: map[string]string{"go": "svix Go v1.44.0"},
 		Seed:     *seed,
 		Cases:    cases,
