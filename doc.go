@@ -1,6 +1,6 @@
-// Package stackwebhook verifies the webhooks that Stack Auth sends through
-// Svix, and decodes their payloads into typed events. It uses the standard
-// library only.
+// Package stackwebhook verifies the webhooks that Stack Auth (now
+// Hexclave) sends through Svix, and decodes their payloads into typed
+// events. It uses the standard library only.
 //
 // The safe way, in a net/http handler:
 //

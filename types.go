@@ -7,7 +7,7 @@ import (
 	"time"
 )
 
-// The event types Stack Auth sends, as they appear in the payload's "type".
+// The event types Stack Auth (now Hexclave) sends, as they appear in the payload's "type".
 const (
 	TypeUserCreated              = "user.created"
 	TypeUserUpdated              = "user.updated"

@@ -1,5 +1,5 @@
 // Command stackwebhook verifies, explains, signs and decodes Stack Auth
-// webhooks (Svix signatures).
+// (now Hexclave) webhooks (Svix signatures).
 //
 //	stackwebhook                        verify and decode a signed sample built in
 //	stackwebhook verify  [flags] [file] verify a webhook; on failure, say every check that failed and why

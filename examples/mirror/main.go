@@ -1,4 +1,4 @@
-// Command mirror keeps a copy of a Stack Auth project's users, teams, team
+// Command mirror keeps a copy of a Stack Auth (now Hexclave) project's users, teams, team
 // memberships, team permissions and project permissions in PostgreSQL,
 // from Stack's webhooks, exactly once and in any order of delivery; and
 // repairs it from Stack's REST API when events were lost.
