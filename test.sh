@@ -9,7 +9,8 @@
 #
 # Needs Go, gcc and Python 3. What else it needs it fetches: Go tools through
 # the Go module proxy; as root, Debian's qemu-user, qemu-system-arm,
-# postgresql, luajit2, nginx-light, libnginx-mod-http-lua, ruby-ffi, luarocks,
+# postgresql, luajit2, nginx-light, libnginx-mod-http-lua, ruby-ffi, ruby-rack,
+# ruby-sinatra, luarocks,
 # lua-cjson and Debian's python3-venv, -setuptools, -wheel, -werkzeug, -django
 # and -starlette through apt-get (starting none of their services). TinyGo is used when `tinygo` is on PATH,
 # or installed with the script named by TINYGO_INSTALL. A step whose tools
@@ -83,12 +84,12 @@ if [ -n "$ignored$binaries" ]; then
 	exit 1
 fi
 
-step "runtimes of the bindings: LuaJIT with luarocks and lua-cjson, nginx with its Lua module, Ruby's ffi, Debian's Python with Werkzeug, Django and Starlette (as root, through apt-get)"
+step "runtimes of the bindings: LuaJIT with luarocks and lua-cjson, nginx with its Lua module, Ruby's ffi, Rack and Sinatra, Debian's Python with Werkzeug, Django and Starlette (as root, through apt-get)"
 if ! command -v luajit >/dev/null || [ ! -e /usr/share/nginx/modules/ngx_http_lua_module.so ] ||
-	! ruby -e 'require "ffi"' 2>/dev/null || ! command -v luarocks >/dev/null ||
+	! ruby -e 'require "ffi"; require "rack"; require "sinatra/base"' 2>/dev/null || ! command -v luarocks >/dev/null ||
 	! luajit -e 'require "cjson"' 2>/dev/null || ! /usr/bin/python3 -c 'import venv, setuptools, wheel, werkzeug, django, starlette' 2>/dev/null; then
 	# Debian's nginx Lua module needs OpenResty's luajit2, which replaces luajit.
-	apt_install luajit2 nginx-light libnginx-mod-http-lua ruby ruby-ffi luarocks lua-cjson \
+	apt_install luajit2 nginx-light libnginx-mod-http-lua ruby ruby-ffi ruby-rack ruby-sinatra luarocks lua-cjson \
 		python3-venv python3-setuptools python3-wheel python3-werkzeug python3-django python3-starlette || true
 fi
 for tool in luajit nginx ruby luarocks; do

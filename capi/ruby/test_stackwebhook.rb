@@ -138,6 +138,57 @@ class StackWebhookTest < Minitest::Test
                                         .call("PATH_INFO" => "/other").first
   end
 
+  # With Sinatra's routing and Rack's mock requests: no spelling of the webhook's path that a router
+  # might accept reaches the handler unverified; a signed request reaches it with its message and
+  # its body; a Rack 3 input without rewind works; a malformed secret is a 500 with a log line.
+  def test_rack_middleware_with_sinatra
+    begin
+      require "rack"
+      require "rack/mock"
+      require "sinatra/base"
+    rescue LoadError => e
+      flunk("Rack and Sinatra are needed under CI: #{e.message}") if ENV["CI"] == "true"
+      skip "Rack and Sinatra are not installed (Debian: ruby-rack, ruby-sinatra)"
+    end
+    reached = []
+    app = Class.new(Sinatra::Base) do
+      set :environment, :production
+      post("/webhooks/stack") do
+        reached << [request.env[StackWebhook::Rack::ENV_KEY]&.id, request.body.read]
+        "applied"
+      end
+    end
+    stack = StackWebhook::Rack.new(app, secret: PUB[:secret], path: "/webhooks/stack", tolerance_seconds: 400_000_000)
+    mock = ::Rack::MockRequest.new(stack)
+    ["/webhooks/stack", "//webhooks/stack", "/webhooks/stack/", "/webhooks/stack.json", "/webhooks/%73tack",
+     "/webhooks//stack", "/webhooks/./stack", "/x/../webhooks/stack", "/Webhooks/Stack"].each do |path|
+      env = ::Rack::MockRequest.env_for("/", method: "POST", input: PUB[:body])
+      env["PATH_INFO"] = path # as the server passes it, not parsed again as a URL
+      status, = stack.call(env)
+      assert_equal 401, status, "#{path}: an unsigned request"
+    end
+    assert_empty reached, "no unsigned request reached the handler"
+
+    headers = { "HTTP_WEBHOOK_ID" => PUB[:id], "HTTP_WEBHOOK_TIMESTAMP" => PUB[:ts], "HTTP_WEBHOOK_SIGNATURE" => PUB[:sig] }
+    res = mock.post("/webhooks/stack", headers.merge(input: PUB[:body]))
+    assert_equal 200, res.status, res.body
+    assert_equal [[PUB[:id], PUB[:body]]], reached
+
+    # Rack 3 allows an input without rewind.
+    once = Object.new
+    once.define_singleton_method(:read) { |*| (@done ||= false) ? nil : (@done = true; PUB[:body].dup) }
+    env = ::Rack::MockRequest.env_for("/webhooks/stack", { method: "POST" }.merge(headers))
+    env["rack.input"] = once
+    status, = stack.call(env)
+    assert_equal 200, status
+
+    errors = StringIO.new
+    bad = StackWebhook::Rack.new(app, secret: "whsec_not base64!", path: "/webhooks/stack")
+    res = ::Rack::MockRequest.new(bad).post("/webhooks/stack", headers.merge(input: PUB[:body], "rack.errors" => errors))
+    assert_equal 500, res.status
+    assert_match(/STACK_WEBHOOK_SECRET/, res.errors + errors.string)
+  end
+
   # In fresh interpreters: this process has loaded the library already.
   def ruby(code, env = {})
     args = ENV["STACKWEBHOOK_INSTALLED"] == "1" ? [] : ["-I", File.join(__dir__, "lib")]
