@@ -161,11 +161,8 @@ func eachSchemaPath(s *schema, prefix string, fn func(path string)) {
 // in the same words: metadata, any JSON value to the tables, is an object
 // to the OpenAPI.
 func openapiKind(typ string) string {
-	switch typ {
-	case "number", "integer":
+	if typ == "number" {
 		return "integer"
-	case "object":
-		return "object"
 	}
 	return typ
 }

@@ -69,7 +69,7 @@ func main() {
 	}
 	mux := http.NewServeMux()
 	mux.Handle("POST /webhooks/stack", h)
-	server := &http.Server{Addr: envOr("ADDR", ":8080"), Handler: mux, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 30 * time.Second}
+	server := &http.Server{Addr: cmp.Or(os.Getenv("ADDR"), ":8080"), Handler: mux, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 30 * time.Second}
 	log.Fatal(server.ListenAndServe())
 }
 
@@ -90,13 +90,6 @@ func newHandler(db *sql.DB, secret string, logger *slog.Logger) (http.Handler, e
 		return nil, err
 	}
 	return sqlstore.TxHandler(wh, db, sqlstore.Postgres, apply, receiver.WithLogger(logger))
-}
-
-func envOr(name, fallback string) string {
-	if v := os.Getenv(name); v != "" {
-		return v
-	}
-	return fallback
 }
 
 // defaultAPI is Hexclave's API host; Stack's own before the rename,

@@ -159,25 +159,21 @@ func (s *Store) prepareSchema(ctx context.Context) error {
 // and one migration lock. A name that only quoting could spell (a schema
 // such as "My-Schema" in search_path) is kept as written.
 func resolvePostgres(ctx context.Context, db *sql.DB, table string) (string, error) {
-	var schema, name sql.NullString
-	err := db.QueryRowContext(ctx, "SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = to_regclass($1)", table).Scan(&schema, &name)
-	if errors.Is(err, sql.ErrNoRows) {
-		if schemaPart, rel, qualified := strings.Cut(table, "."); qualified {
-			schema, name = sql.NullString{String: strings.ToLower(schemaPart), Valid: true}, sql.NullString{String: strings.ToLower(rel), Valid: true}
-			err = nil
-		} else {
-			name = sql.NullString{String: strings.ToLower(table), Valid: true}
-			err = db.QueryRowContext(ctx, "SELECT current_schema()").Scan(&schema)
-		}
+	var resolved sql.NullString // NULL: no schema to create it in; kept as written
+	err := db.QueryRowContext(ctx, "SELECT n.nspname || '.' || c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = to_regclass($1)", table).Scan(&resolved)
+	switch {
+	case errors.Is(err, sql.ErrNoRows) && strings.Contains(table, "."):
+		resolved, err = sql.NullString{String: strings.ToLower(table), Valid: true}, nil
+	case errors.Is(err, sql.ErrNoRows):
+		err = db.QueryRowContext(ctx, "SELECT current_schema() || '.' || lower($1)", table).Scan(&resolved)
 	}
 	if err != nil {
 		return "", err
 	}
-	resolved := schema.String + "." + name.String
-	if !schema.Valid || !tableName.MatchString(resolved) {
+	if !resolved.Valid || !tableName.MatchString(resolved.String) {
 		return table, nil
 	}
-	return resolved, nil
+	return resolved.String, nil
 }
 
 // migratePostgres holds an advisory lock, on one connection, while it
