@@ -8,44 +8,64 @@ import (
 	"github.com/stackwebhook/stackwebhook"
 )
 
-// apply writes one event to the mirror through tx: the function that
-// sqlstore.TxHandler calls, in the transaction that records the message,
-// so that each message counts once (the counters depend on it). Events the
-// mirror does not keep are acknowledged.
-func apply(ctx context.Context, tx *sql.Tx, ev stackwebhook.Event) error {
+// applier writes each delivered event to the mirror and enqueues the
+// refreshes of what it touched, in the transaction in which
+// sqlstore.TxHandler records the message: a reader sees the event's
+// payload as soon as the delivery is answered, and the refresh cannot be
+// lost or enqueued twice for one message.
+//
+// The payload's write is provisional. Svix delivers in no order and
+// retries with new timestamps, so an older update can arrive last and be
+// written over a newer one; Stack sends nothing for a team's creator; an
+// event can be lost before Svix. The refresh that each event enqueues
+// reads Hexclave's state and settles the rows. Deletions are final (ids
+// are never reused) and need no refresh: a user.deleted or team.deleted
+// tombstones the row, and nothing written later brings it back. Events
+// the mirror does not keep are acknowledged.
+type applier struct{ queue *queue }
+
+func (m *applier) apply(ctx context.Context, tx *sql.Tx, ev stackwebhook.Event) error {
 	exec := func(query string, args ...any) error {
 		_, err := tx.ExecContext(ctx, query, args...)
 		return err
 	}
+	refresh := func(a refreshArgs, err error) error {
+		if err != nil {
+			return err
+		}
+		return m.queue.enqueue(ctx, tx, a)
+	}
 	switch e := ev.(type) {
 	case *stackwebhook.UserCreated:
-		return putUser(exec, &e.Data, false)
+		return refresh(refreshArgs{What: refreshUser, UserID: e.Data.ID}, putUser(exec, &e.Data, false))
 	case *stackwebhook.UserUpdated:
-		return putUser(exec, &e.Data, true)
+		return refresh(refreshArgs{What: refreshUser, UserID: e.Data.ID}, putUser(exec, &e.Data, true))
 	case *stackwebhook.UserDeleted:
-		return exec(`INSERT INTO users (id, deleted) VALUES ($1, true)
-			ON CONFLICT (id) DO UPDATE SET deleted = true, primary_email = NULL, display_name = NULL, data = NULL`, e.Data.ID)
+		return exec(`INSERT INTO users (id, deleted) VALUES ($1, true) ON CONFLICT (id) DO UPDATE SET deleted = true, data = NULL`, e.Data.ID)
 	case *stackwebhook.TeamCreated:
-		return putTeam(exec, &e.Data, false)
+		return refresh(refreshArgs{What: refreshTeam, TeamID: e.Data.ID}, putTeam(exec, &e.Data, false))
 	case *stackwebhook.TeamUpdated:
-		return putTeam(exec, &e.Data, true)
+		return refresh(refreshArgs{What: refreshTeam, TeamID: e.Data.ID}, putTeam(exec, &e.Data, true))
 	case *stackwebhook.TeamDeleted:
-		return exec(`INSERT INTO teams (id, deleted) VALUES ($1, true)
-			ON CONFLICT (id) DO UPDATE SET deleted = true, display_name = NULL, data = NULL`, e.Data.ID)
+		return exec(`INSERT INTO teams (id, deleted) VALUES ($1, true) ON CONFLICT (id) DO UPDATE SET deleted = true, data = NULL`, e.Data.ID)
 	case *stackwebhook.TeamMembershipCreated:
-		return countMember(exec, e.Data, +1)
+		return refresh(member(e.Data), putMember(exec, e.Data, true))
 	case *stackwebhook.TeamMembershipDeleted:
-		return countMember(exec, e.Data, -1)
+		return refresh(member(e.Data), putMember(exec, e.Data, false))
 	case *stackwebhook.TeamPermissionCreated:
-		return countTeamPermission(exec, e.Data, +1)
+		return refresh(member(stackwebhook.TeamMembership{TeamID: e.Data.TeamID, UserID: e.Data.UserID}), putTeamPermission(exec, e.Data, true))
 	case *stackwebhook.TeamPermissionDeleted:
-		return countTeamPermission(exec, e.Data, -1)
+		return refresh(member(stackwebhook.TeamMembership{TeamID: e.Data.TeamID, UserID: e.Data.UserID}), putTeamPermission(exec, e.Data, false))
 	case *stackwebhook.ProjectPermissionCreated:
-		return countProjectPermission(exec, e.Data, +1)
+		return refresh(refreshArgs{What: refreshProject, UserID: e.Data.UserID}, putProjectPermission(exec, e.Data, true))
 	case *stackwebhook.ProjectPermissionDeleted:
-		return countProjectPermission(exec, e.Data, -1)
+		return refresh(refreshArgs{What: refreshProject, UserID: e.Data.UserID}, putProjectPermission(exec, e.Data, false))
 	}
 	return nil
+}
+
+func member(m stackwebhook.TeamMembership) refreshArgs {
+	return refreshArgs{What: refreshMember, TeamID: m.TeamID, UserID: m.UserID}
 }
 
 type execFunc func(query string, args ...any) error
@@ -77,17 +97,17 @@ func putTeam(exec execFunc, t *stackwebhook.Team, update bool) error {
 	return exec("INSERT INTO teams (id, display_name, data) VALUES ($1, $2, $3) ON CONFLICT (id) "+onConflict, t.ID, t.DisplayName, string(data))
 }
 
-func countMember(exec execFunc, m stackwebhook.TeamMembership, delta int) error {
-	return exec(`INSERT INTO team_members (team_id, user_id, net) VALUES ($1, $2, $3)
-		ON CONFLICT (team_id, user_id) DO UPDATE SET net = team_members.net + excluded.net`, m.TeamID, m.UserID, delta)
+func putMember(exec execFunc, m stackwebhook.TeamMembership, present bool) error {
+	return exec(`INSERT INTO team_members (team_id, user_id, present) VALUES ($1, $2, $3)
+		ON CONFLICT (team_id, user_id) DO UPDATE SET present = excluded.present`, m.TeamID, m.UserID, present)
 }
 
-func countTeamPermission(exec execFunc, p stackwebhook.TeamPermission, delta int) error {
-	return exec(`INSERT INTO team_permissions (team_id, user_id, permission_id, net) VALUES ($1, $2, $3, $4)
-		ON CONFLICT (team_id, user_id, permission_id) DO UPDATE SET net = team_permissions.net + excluded.net`, p.TeamID, p.UserID, p.ID, delta)
+func putTeamPermission(exec execFunc, p stackwebhook.TeamPermission, present bool) error {
+	return exec(`INSERT INTO team_permissions (team_id, user_id, permission_id, present) VALUES ($1, $2, $3, $4)
+		ON CONFLICT (team_id, user_id, permission_id) DO UPDATE SET present = excluded.present`, p.TeamID, p.UserID, p.ID, present)
 }
 
-func countProjectPermission(exec execFunc, p stackwebhook.ProjectPermission, delta int) error {
-	return exec(`INSERT INTO project_permissions (user_id, permission_id, net) VALUES ($1, $2, $3)
-		ON CONFLICT (user_id, permission_id) DO UPDATE SET net = project_permissions.net + excluded.net`, p.UserID, p.ID, delta)
+func putProjectPermission(exec execFunc, p stackwebhook.ProjectPermission, present bool) error {
+	return exec(`INSERT INTO project_permissions (user_id, permission_id, present) VALUES ($1, $2, $3)
+		ON CONFLICT (user_id, permission_id) DO UPDATE SET present = excluded.present`, p.UserID, p.ID, present)
 }

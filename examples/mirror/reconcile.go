@@ -3,191 +3,158 @@ package main
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
+	"errors"
+	"flag"
 	"fmt"
-	"strings"
+	"log/slog"
+	"time"
 
-	"github.com/stackwebhook/stackwebhook"
+	"github.com/lib/pq"
 )
 
-// snapshot is Stack's state as its API lists it.
-type snapshot struct {
-	users       []stackwebhook.User
-	teams       []stackwebhook.Team
-	members     map[[2]string]bool // {team, user}
-	teamPerms   map[[3]string]bool // {team, user, permission}
-	projectPerm map[[2]string]bool // {user, permission}
-}
-
-// fetch lists everything the mirror keeps.
-func fetch(ctx context.Context, api *stackAPI) (*snapshot, error) {
-	s := &snapshot{members: map[[2]string]bool{}, teamPerms: map[[3]string]bool{}, projectPerm: map[[2]string]bool{}}
-	var err error
-	if s.users, err = api.users(ctx); err != nil {
-		return nil, err
-	}
-	if s.teams, err = api.teams(ctx, ""); err != nil {
-		return nil, err
-	}
-	for i := range s.users {
-		u := &s.users[i]
-		its, err := api.teams(ctx, u.ID)
-		if err != nil {
-			return nil, err
-		}
-		for _, t := range its {
-			s.members[[2]string{t.ID, u.ID}] = true
-			perms, err := api.teamPermissions(ctx, t.ID, u.ID)
-			if err != nil {
-				return nil, err
-			}
-			for _, p := range perms {
-				s.teamPerms[[3]string{t.ID, u.ID, p.ID}] = true
-			}
-		}
-		perms, err := api.projectPermissions(ctx, u.ID)
-		if err != nil {
-			return nil, err
-		}
-		for _, p := range perms {
-			s.projectPerm[[2]string{u.ID, p.ID}] = true
-		}
-	}
-	return s, nil
-}
-
-// repairs counts what reconcile changed.
-type repairs struct{ users, teams, members, teamPermissions, projectPermissions int64 }
+// repairs counts the rows reconcile changed, and the refreshes it
+// enqueued for entities that the lists left out.
+type repairs struct{ users, teams, members, teamPermissions, projectPermissions, refreshes int64 }
 
 func (r repairs) String() string {
-	return fmt.Sprintf("rows repaired: %d users, %d teams, %d memberships, %d team permissions, %d project permissions",
-		r.users, r.teams, r.members, r.teamPermissions, r.projectPermissions)
+	return fmt.Sprintf("users %d, teams %d, memberships %d, team permissions %d, project permissions %d, refreshes enqueued %d",
+		r.users, r.teams, r.members, r.teamPermissions, r.projectPermissions, r.refreshes)
 }
 
-// reconcile makes the mirror's tables say what Stack's API says, in one
-// transaction: users and teams it lists are written (tombstones lifted, as
-// the API is the truth), those it does not list become tombstones; every
-// counter is set to 1 for a pair it lists and to 0 for one it does not.
-// Webhooks applied while it runs can be counted twice or lost: run it when
-// deliveries are quiet, or again.
-func reconcile(ctx context.Context, db *sql.DB, api *stackAPI) (repairs, error) {
+// reconciler repairs the mirror from the API's lists, for whatever no
+// delivered event touched (events lost before Svix).
+//
+// It reads every list to its end: /users and /teams by their cursors, each
+// team's members (/users?team_id=), and every direct team and project
+// permission of the project (one list each): 4 + teams + (users + teams) /
+// 1000 requests in all, whatever the number of users. It writes what it read
+// under the same order as a refresh (written_seq, taken before the first
+// read), so a refresh that read later wins, and running it while webhooks
+// flow is safe. A user or team the mirror holds that a list leaves out is
+// not deleted on that ground: reconcile enqueues its refresh, whose GET
+// decides, and only a 404 tombstones it.
+//
+// It refuses, writing nothing, a list it cannot trust (stackAPI.list: an
+// answer without items, a cursor seen twice, a page that stays empty after
+// a cursor), and more than maxMissing entities left out, which is more
+// likely an API fault than deletions without events.
+type reconciler struct {
+	db         *sql.DB
+	api        *stackAPI
+	queue      *queue
+	maxMissing int
+}
+
+func (rc *reconciler) run(ctx context.Context) (repairs, error) {
 	var r repairs
-	s, err := fetch(ctx, api)
+	var seq int64
+	if err := rc.db.QueryRowContext(ctx, `SELECT nextval('mirror_read_seq')`).Scan(&seq); err != nil {
+		return r, err
+	}
+	users, err := rc.api.users(ctx, "")
 	if err != nil {
 		return r, err
 	}
-	tx, err := db.BeginTx(ctx, nil)
+	teams, err := rc.api.teams(ctx, "")
 	if err != nil {
 		return r, err
 	}
-	defer tx.Rollback() //nolint:errcheck // after Commit, a no-op
-	exec := func(n *int64, query string, args ...any) error {
-		res, err := tx.ExecContext(ctx, query, args...)
+	members := rowSet{table: "team_members", cols: []string{"team_id", "user_id"}}
+	for _, t := range teams {
+		us, err := rc.api.users(ctx, t.ID)
 		if err != nil {
+			return r, err
+		}
+		members.rows = append(members.rows, membersOfTeam(t.ID, us).rows...)
+	}
+	teamPerms, err := rc.api.teamPermissions(ctx, "", "")
+	if err != nil {
+		return r, err
+	}
+	projectPerms, err := rc.api.projectPermissions(ctx, "")
+	if err != nil {
+		return r, err
+	}
+	missingUsers, err := missing(ctx, rc.db, "users", users, userID)
+	if err != nil {
+		return r, err
+	}
+	missingTeams, err := missing(ctx, rc.db, "teams", teams, teamID)
+	if err != nil {
+		return r, err
+	}
+	if n := len(missingUsers) + len(missingTeams); n > rc.maxMissing {
+		return r, fmt.Errorf("the lists leave out %d users and %d teams the mirror holds, more than -max-missing %d: nothing written", len(missingUsers), len(missingTeams), rc.maxMissing)
+	}
+	err = inTx(ctx, rc.db, func(tx *sql.Tx) error {
+		var errs [6]error
+		r.users, errs[0] = writeUsers(ctx, tx, seq, users)
+		r.teams, errs[1] = writeTeams(ctx, tx, seq, teams)
+		r.members, errs[2] = members.write(ctx, tx, seq)
+		r.teamPermissions, errs[3] = teamPermissionsIn(nil, teamPerms).write(ctx, tx, seq)
+		r.projectPermissions, errs[4] = rowSet{table: "project_permissions", cols: []string{"user_id", "permission_id"},
+			rows: projectPermissionsOf("", projectPerms).rows}.write(ctx, tx, seq)
+		if err := errors.Join(errs[:]...); err != nil {
 			return err
 		}
-		k, err := res.RowsAffected()
-		*n += k
+		for _, id := range missingUsers {
+			errs[5] = errors.Join(errs[5], rc.queue.enqueue(ctx, tx, refreshArgs{What: refreshUser, UserID: id}))
+		}
+		for _, id := range missingTeams {
+			errs[5] = errors.Join(errs[5], rc.queue.enqueue(ctx, tx, refreshArgs{What: refreshTeam, TeamID: id}))
+		}
+		r.refreshes = int64(len(missingUsers) + len(missingTeams))
+		return errs[5]
+	})
+	return r, err
+}
+
+// missing lists the live rows of table (users or teams) whose ids listed
+// leaves out.
+func missing[T any](ctx context.Context, db *sql.DB, table string, listed []T, id func(*T) string) ([]string, error) {
+	ids := make([]string, len(listed))
+	for i := range listed {
+		ids[i] = id(&listed[i])
+	}
+	rows, err := db.QueryContext(ctx, `SELECT id FROM `+table+` WHERE NOT deleted AND id <> ALL($1) ORDER BY id`, pq.Array(ids))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
+
+// runReconcile is `mirror reconcile`.
+func runReconcile(ctx context.Context, logger *slog.Logger, args []string) error {
+	fs := flag.NewFlagSet("reconcile", flag.ContinueOnError)
+	deadline := fs.Duration("deadline", 30*time.Minute, "give up when the API still fails (429, 5xx, no answer) after this long")
+	maxMissing := fs.Int("max-missing", 100, "refuse to go on when the lists leave out more users and teams than this")
+	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	userIDs, teamIDs := []string{}, []string{}
-	for i := range s.users {
-		u := &s.users[i]
-		data, err := json.Marshal(u)
-		if err != nil {
-			return r, err
-		}
-		userIDs = append(userIDs, u.ID)
-		if err := exec(&r.users, `INSERT INTO users (id, primary_email, display_name, data) VALUES ($1, $2, $3, $4)
-			ON CONFLICT (id) DO UPDATE SET deleted = false, primary_email = excluded.primary_email, display_name = excluded.display_name, data = excluded.data
-			WHERE users.deleted OR users.data IS DISTINCT FROM excluded.data OR users.primary_email IS DISTINCT FROM excluded.primary_email
-			OR users.display_name IS DISTINCT FROM excluded.display_name`, u.ID, u.PrimaryEmail, u.DisplayName, string(data)); err != nil {
-			return r, err
-		}
-	}
-	for i := range s.teams {
-		t := &s.teams[i]
-		data, err := json.Marshal(t)
-		if err != nil {
-			return r, err
-		}
-		teamIDs = append(teamIDs, t.ID)
-		if err := exec(&r.teams, `INSERT INTO teams (id, display_name, data) VALUES ($1, $2, $3)
-			ON CONFLICT (id) DO UPDATE SET deleted = false, display_name = excluded.display_name, data = excluded.data
-			WHERE teams.deleted OR teams.data IS DISTINCT FROM excluded.data OR teams.display_name IS DISTINCT FROM excluded.display_name`,
-			t.ID, t.DisplayName, string(data)); err != nil {
-			return r, err
-		}
-	}
-	// What the API does not list is gone.
-	if err := tombstoneAbsent(ctx, tx, &r.users, "users", userIDs); err != nil {
-		return r, err
-	}
-	if err := tombstoneAbsent(ctx, tx, &r.teams, "teams", teamIDs); err != nil {
-		return r, err
-	}
-	// Counters: 1 for each pair listed, 0 for every other.
-	pairs := []struct {
-		table, columns string
-		n              *int64
-		listed         [][]string
-	}{
-		{"team_members", "team_id, user_id", &r.members, pairList(s.members)},
-		{"team_permissions", "team_id, user_id, permission_id", &r.teamPermissions, tripleList(s.teamPerms)},
-		{"project_permissions", "user_id, permission_id", &r.projectPermissions, pairList(s.projectPerm)},
-	}
-	for _, p := range pairs {
-		list, err := json.Marshal(p.listed)
-		if err != nil {
-			return r, err
-		}
-		cols := strings.Split(p.columns, ", ")
-		elems := make([]string, len(cols))
-		for i := range cols {
-			elems[i] = fmt.Sprintf("e->>%d", i)
-		}
-		listed := "SELECT " + strings.Join(elems, ", ") + " FROM jsonb_array_elements($1::jsonb) e"
-		if err := exec(p.n, "INSERT INTO "+p.table+" ("+p.columns+", net) SELECT *, 1 FROM ("+listed+") l "+
-			"ON CONFLICT ("+p.columns+") DO UPDATE SET net = 1 WHERE "+p.table+".net <> 1", string(list)); err != nil {
-			return r, err
-		}
-		if err := exec(p.n, "UPDATE "+p.table+" SET net = 0 WHERE net <> 0 AND ("+p.columns+") NOT IN ("+listed+")", string(list)); err != nil {
-			return r, err
-		}
-	}
-	return r, tx.Commit()
-}
-
-func pairList(m map[[2]string]bool) [][]string {
-	out := [][]string{}
-	for k := range m {
-		out = append(out, k[:])
-	}
-	return out
-}
-
-func tripleList(m map[[3]string]bool) [][]string {
-	out := [][]string{}
-	for k := range m {
-		out = append(out, k[:])
-	}
-	return out
-}
-
-// tombstoneAbsent marks deleted every live row of table whose id is not in
-// ids.
-func tombstoneAbsent(ctx context.Context, tx *sql.Tx, n *int64, table string, ids []string) error {
-	list, err := json.Marshal(ids)
+	ctx, cancel := context.WithTimeout(ctx, *deadline)
+	defer cancel()
+	c, err := load(ctx, logger, false)
 	if err != nil {
 		return err
 	}
-	res, err := tx.ExecContext(ctx, "UPDATE "+table+" SET deleted = true, display_name = NULL, data = NULL"+
-		map[string]string{"users": ", primary_email = NULL", "teams": ""}[table]+
-		" WHERE NOT deleted AND id NOT IN (SELECT jsonb_array_elements_text($1::jsonb))", string(list))
+	c.api.retry = true
+	rc, err := c.queueClient(logger, 0)
 	if err != nil {
 		return err
 	}
-	k, err := res.RowsAffected()
-	*n += k
-	return err
+	r, err := (&reconciler{db: c.db, api: c.api, queue: &queue{river: rc}, maxMissing: *maxMissing}).run(ctx)
+	if err != nil {
+		return err
+	}
+	logger.Info("reconciled", "repairs", r.String())
+	return nil
 }
