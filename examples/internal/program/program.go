@@ -72,10 +72,24 @@ type Running struct {
 // when the test ends. Listening waits until it serves.
 func Start(t *testing.T, env ...string) *Running {
 	t.Helper()
+	return Run(t, Build(t), nil, env...)
+}
+
+// Build builds the main package in the current directory and returns the
+// binary's path.
+func Build(t *testing.T) string {
+	t.Helper()
 	bin := filepath.Join(t.TempDir(), "program")
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
+	return bin
+}
+
+// Run runs bin with args, env and ADDR set to a free loopback address, as
+// Start does.
+func Run(t *testing.T, bin string, args []string, env ...string) *Running {
+	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -83,7 +97,7 @@ func Start(t *testing.T, env ...string) *Running {
 	r := &Running{addr: l.Addr().String(), Output: &syncBuffer{}, Exited: make(chan error, 1)}
 	r.URL = "http://" + r.addr
 	l.Close()
-	r.cmd = exec.Command(bin)
+	r.cmd = exec.Command(bin, args...)
 	r.cmd.Env = append(os.Environ(), append(env, "ADDR="+r.addr)...)
 	r.cmd.Stdout, r.cmd.Stderr = r.Output, r.Output
 	if err := r.cmd.Start(); err != nil {
@@ -98,6 +112,13 @@ func Start(t *testing.T, env ...string) *Running {
 		}
 	})
 	return r
+}
+
+// Kill kills the program with SIGKILL and waits for its exit.
+func (r *Running) Kill() {
+	_ = r.cmd.Process.Kill()
+	err := <-r.Exited
+	r.Exited <- err
 }
 
 // Listening waits until the program accepts connections; it fails the
