@@ -92,8 +92,9 @@ func (rc *reconciler) run(ctx context.Context) (repairs, error) {
 		r.teams, errs[1] = writeTeams(ctx, tx, seq, teams)
 		r.members, errs[2] = members.write(ctx, tx, seq)
 		r.teamPermissions, errs[3] = teamPermissionsIn(nil, teamPerms).write(ctx, tx, seq)
-		r.projectPermissions, errs[4] = rowSet{table: "project_permissions", cols: []string{"user_id", "permission_id"},
-			rows: projectPermissionsOf("", projectPerms).rows}.write(ctx, tx, seq)
+		everyone := projectPermissionsOf("", projectPerms)
+		everyone.scope = nil
+		r.projectPermissions, errs[4] = everyone.write(ctx, tx, seq)
 		if err := errors.Join(errs[:]...); err != nil {
 			return err
 		}
@@ -116,7 +117,8 @@ func missing[T any](ctx context.Context, db *sql.DB, table string, listed []T, i
 	for i := range listed {
 		ids[i] = id(&listed[i])
 	}
-	rows, err := db.QueryContext(ctx, `SELECT id FROM `+table+` WHERE NOT deleted AND id <> ALL($1) ORDER BY id`, pq.Array(ids))
+	rows, err := db.QueryContext(ctx, `SELECT id FROM `+table+` t WHERE NOT deleted
+		AND NOT EXISTS (SELECT 1 FROM unnest($1::text[]) AS l (id) WHERE l.id = t.id) ORDER BY id`, pq.Array(ids))
 	if err != nil {
 		return nil, err
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -32,8 +33,9 @@ type stackAPI struct {
 	serverKey string
 	client    *http.Client
 	limit     interface{ wait(context.Context) error }
-	pageSize  int  // items asked of a page of /users or /teams; 0 means 1000, Hexclave's largest
-	retry     bool // retry a 429, a 5xx or a failed request until the context's deadline
+	pageSize  int           // items asked of a page of /users or /teams; 0 means 1000, Hexclave's largest
+	retry     bool          // retry a 429, a 5xx or a failed request until the context's deadline
+	backoff   time.Duration // the first wait before a retry; 0 means half a second
 }
 
 // errNotFound is the API's 404 for the entity a GET names: the only proof
@@ -82,7 +84,7 @@ func retryable(err error) bool {
 // request, backing off from half a second to a minute, until the context
 // ends.
 func (a *stackAPI) get(ctx context.Context, path string, query url.Values, out any) error {
-	for backoff := 500 * time.Millisecond; ; backoff = min(2*backoff, time.Minute) {
+	for backoff := cmp.Or(a.backoff, 500*time.Millisecond); ; backoff = min(2*backoff, time.Minute) {
 		err := a.getOnce(ctx, path, query, out)
 		if err == nil || !a.retry || !retryable(err) {
 			return err

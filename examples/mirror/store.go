@@ -115,7 +115,7 @@ func teamPermissionsIn(scope map[string]string, perms []stackwebhook.TeamPermiss
 func projectPermissionsOf(userID string, perms []stackwebhook.ProjectPermission) rowSet {
 	s := rowSet{table: "project_permissions", cols: []string{"user_id", "permission_id"}, scope: map[string]string{"user_id": userID}}
 	for _, p := range perms {
-		s.rows = append(s.rows, []string{userID, p.ID})
+		s.rows = append(s.rows, []string{p.UserID, p.ID})
 	}
 	return s
 }

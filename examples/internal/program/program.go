@@ -63,6 +63,7 @@ type Running struct {
 	URL    string      // http://ADDR
 	Output *syncBuffer // what it wrote on standard output and error
 	Exited chan error  // its exit, once it has exited
+	done   chan struct{}
 	cmd    *exec.Cmd
 	addr   string
 }
@@ -94,7 +95,7 @@ func Run(t *testing.T, bin string, args []string, env ...string) *Running {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := &Running{addr: l.Addr().String(), Output: &syncBuffer{}, Exited: make(chan error, 1)}
+	r := &Running{addr: l.Addr().String(), Output: &syncBuffer{}, Exited: make(chan error, 1), done: make(chan struct{})}
 	r.URL = "http://" + r.addr
 	l.Close()
 	r.cmd = exec.Command(bin, args...)
@@ -103,10 +104,14 @@ func Run(t *testing.T, bin string, args []string, env ...string) *Running {
 	if err := r.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	go func() { r.Exited <- r.cmd.Wait() }()
+	go func() {
+		err := r.cmd.Wait()
+		close(r.done)
+		r.Exited <- err
+	}()
 	t.Cleanup(func() {
 		_ = r.cmd.Process.Kill()
-		<-r.Exited
+		<-r.done
 		if t.Failed() {
 			t.Logf("the program's output:\n%s", r.Output)
 		}
@@ -117,8 +122,7 @@ func Run(t *testing.T, bin string, args []string, env ...string) *Running {
 // Kill kills the program with SIGKILL and waits for its exit.
 func (r *Running) Kill() {
 	_ = r.cmd.Process.Kill()
-	err := <-r.Exited
-	r.Exited <- err
+	<-r.done
 }
 
 // Listening waits until the program accepts connections; it fails the
