@@ -183,7 +183,7 @@ fi
 step "bindings as packages: a Python wheel in a fresh virtual environment without Go, a gem in a fresh GEM_HOME, a rock in a fresh luarocks tree, each tested as installed"
 STACKWEBHOOK_PACKAGES=1 go test -count=1 -run '^TestInstalledPackages$' -v ./capi
 
-step "examples: receivers on chi, gin, echo and AWS Lambda; the mirror (shuffled deliveries, reconcile against a fake Stack API) on a throwaway PostgreSQL; Prometheus metrics"
+step "examples: receivers on chi, gin, echo and AWS Lambda; the mirror (2,000 deliveries to three killed and restarted instances converging through River refreshes, reconcile, the guide's commands, against a fake Hexclave API) on a throwaway PostgreSQL; Prometheus metrics"
 (cd examples && go test -count=1 ./...)
 
 step "bench: tests (binary sizes on every target, the JSON peers' agreement) and every benchmark once, the decoding ones also beside encoding/json/v2 (GOEXPERIMENT=jsonv2)"

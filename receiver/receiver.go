@@ -141,8 +141,12 @@ type Message struct {
 	// ID is the id Verify checked (svix-id, or webhook-id when the svix-*
 	// set was incomplete): the idempotency key. Svix keeps it on retries.
 	ID string
-	// Timestamp is the signed timestamp: with it, fn can drop a
-	// user.updated that arrives after a newer one.
+	// Timestamp is the signed timestamp: when this attempt was signed,
+	// not when the event happened. Svix signs every retry anew, so an
+	// older event retried later carries the later timestamp: it cannot
+	// order two events (Stack's payloads carry no version either). To
+	// keep a copy of Stack's data in order, re-read what the event names
+	// from Stack's API (examples/mirror does).
 	Timestamp time.Time
 	// Body is the raw body, as verified. fn must not modify it.
 	Body []byte

@@ -3,7 +3,8 @@
 // in PostgreSQL, from its webhooks and its REST API, and converges to
 // Hexclave's state whatever order the webhooks arrive in.
 //
-//	mirror serve       # webhooks at POST /webhooks/stack on $ADDR (default :8080), and the refresh workers
+//	mirror serve       # webhooks at POST /webhooks/stack on $ADDR (default :8080), and the refresh workers;
+//	                   # GET /healthz answers 200 while the database answers
 //	mirror reconcile   # walk every list of the API and repair what no event reported
 //
 // Each delivered event is written at once, in the transaction in which
@@ -170,6 +171,11 @@ func serve(ctx context.Context, logger *slog.Logger) error {
 	}
 	mux := http.NewServeMux()
 	mux.Handle("POST /webhooks/stack", h)
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		if err := c.db.PingContext(r.Context()); err != nil {
+			http.Error(w, "database: "+err.Error(), http.StatusServiceUnavailable)
+		}
+	})
 	server := &http.Server{Addr: cmp.Or(os.Getenv("ADDR"), ":8080"), Handler: mux, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 30 * time.Second}
 	served := make(chan error, 1)
 	go func() { served <- server.ListenAndServe() }()

@@ -264,3 +264,30 @@ func TestReconcileScale(t *testing.T) {
 	assert.Equal(t, int64(users), r.users)
 	t.Logf("100,000 users, %d teams: %d requests, %.1f s (%s)", teams, f.calls.Load(), elapsed.Seconds(), r)
 }
+
+// Reconcile runs while webhooks flow: a user renamed (and refreshed)
+// after reconcile read the user list keeps the newer name; reconcile's
+// older read does not overwrite it.
+func TestReconcileLosesToNewerRefresh(t *testing.T) {
+	hs := newHarness(t)
+	ids, events := project(hs.stack, 5)
+	for i, ev := range events {
+		hs.deliver(t, fmt.Sprintf("msg_%d", i), ev)
+	}
+	var fired atomic.Bool
+	var during error
+	hs.fake.fault = func(w http.ResponseWriter, r *http.Request) bool {
+		// Reconcile's first request for the team list: the user list has
+		// been read.
+		if r.URL.Path == "/api/v1/teams" && r.URL.Query().Get("user_id") == "" && fired.CompareAndSwap(false, true) {
+			hs.stack.rename(ids[0], "renamed during reconcile")
+			during = (&refresher{db: hs.db, api: hs.fake.api()}).refresh(context.Background(), refreshArgs{What: refreshUser, UserID: ids[0]})
+		}
+		return false
+	}
+	_, err := hs.reconciler(1000).run(t.Context())
+	require.NoError(t, err)
+	require.NoError(t, during)
+	assert.Equal(t, []string{"renamed during reconcile"}, lines(t, hs.db, `SELECT display_name FROM mirror_users WHERE id = $1`, ids[0]))
+	assert.Equal(t, hs.fake.state(), mirrorState(t, hs.db))
+}
