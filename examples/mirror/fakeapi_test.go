@@ -44,9 +44,10 @@ type fakeHexclave struct {
 	projectPerms map[[2]string]bool // user, permission
 
 	calls atomic.Int64 // requests answered, whatever the answer
-	// fault, when set, may answer a request itself (true): a 429, a 500,
-	// a malformed body. It runs before the state is read, without mu.
-	fault func(w http.ResponseWriter, r *http.Request) bool
+	// fault, when set (setFault), may answer a request itself (true): a
+	// 429, a 500, a malformed body. It runs before the state is read,
+	// without mu.
+	fault atomic.Pointer[func(w http.ResponseWriter, r *http.Request) bool]
 	// betweenPages runs after a page of /users is answered (without mu).
 	betweenPages func(nextCursor string)
 
@@ -70,13 +71,22 @@ func newFakeHexclave(t testing.TB) *fakeHexclave {
 			http.Error(w, `{"code":"INVALID_SECRET_SERVER_KEY"}`, http.StatusUnauthorized)
 			return
 		}
-		if f.fault != nil && f.fault(w, r) {
+		if fault := f.fault.Load(); fault != nil && (*fault)(w, r) {
 			return
 		}
 		mux.ServeHTTP(w, r)
 	}))
 	t.Cleanup(f.server.Close)
 	return f
+}
+
+// setFault sets the fault hook (nil: none).
+func (f *fakeHexclave) setFault(fn func(w http.ResponseWriter, r *http.Request) bool) {
+	if fn == nil {
+		f.fault.Store(nil)
+		return
+	}
+	f.fault.Store(&fn)
 }
 
 // api is a client of the fake, as the mirror configures it.

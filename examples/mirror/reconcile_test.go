@@ -138,7 +138,7 @@ func TestReconcileRefusesUntrustedLists(t *testing.T) {
 			}
 			hs.stack.rename(hs.stack.f.someUser(), "renamed without an event")
 			before := tables(t, hs)
-			hs.fake.fault = fault
+			hs.fake.setFault(fault)
 			_, err := hs.reconciler(50).run(t.Context())
 			require.Error(t, err)
 			t.Log(err)
@@ -191,7 +191,7 @@ func TestReconcileRetriesWithinDeadline(t *testing.T) {
 			return true
 		}
 	}
-	hs.fake.fault = storm(1 << 62)
+	hs.fake.setFault(storm(1 << 62))
 	before := tables(t, hs)
 	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Second)
 	defer cancel()
@@ -200,7 +200,7 @@ func TestReconcileRetriesWithinDeadline(t *testing.T) {
 	assert.Equal(t, before, tables(t, hs), "nothing written")
 
 	n.Store(0)
-	hs.fake.fault = storm(8) // four 429s and four 503s in a row
+	hs.fake.setFault(storm(8)) // four 429s and four 503s in a row
 	_, err = hs.reconciler(10).run(t.Context())
 	require.NoError(t, err)
 	assert.Equal(t, hs.fake.state(), mirrorState(t, hs.db))
@@ -218,10 +218,10 @@ func TestReconcileCommand(t *testing.T) {
 	require.NoError(t, <-run.Exited, run.Output.String())
 	assert.Contains(t, run.Output.String(), "users 12, teams 13")
 
-	fake.fault = func(w http.ResponseWriter, r *http.Request) bool {
+	fake.setFault(func(w http.ResponseWriter, r *http.Request) bool {
 		reply(w, map[string]any{"is_paginated": true})
 		return true
-	}
+	})
 	run = program.Run(t, bin, []string{"reconcile"}, env...)
 	err := <-run.Exited
 	var exit *exec.ExitError
@@ -276,7 +276,7 @@ func TestReconcileLosesToNewerRefresh(t *testing.T) {
 	}
 	var fired atomic.Bool
 	var during error
-	hs.fake.fault = func(w http.ResponseWriter, r *http.Request) bool {
+	hs.fake.setFault(func(w http.ResponseWriter, r *http.Request) bool {
 		// Reconcile's first request for the team list: the user list has
 		// been read.
 		if r.URL.Path == "/api/v1/teams" && r.URL.Query().Get("user_id") == "" && fired.CompareAndSwap(false, true) {
@@ -284,7 +284,7 @@ func TestReconcileLosesToNewerRefresh(t *testing.T) {
 			during = (&refresher{db: hs.db, api: hs.fake.api()}).refresh(context.Background(), refreshArgs{What: refreshUser, UserID: ids[0]})
 		}
 		return false
-	}
+	})
 	_, err := hs.reconciler(1000).run(t.Context())
 	require.NoError(t, err)
 	require.NoError(t, during)
