@@ -300,6 +300,7 @@ func post(url string, m message) bool {
 func compareTouched(t *testing.T, db *sql.DB, sc *scenario, delivered []message) (diffs []string, compared int) {
 	user, userGone, team, pair, project := map[string]int{}, map[string]int{}, map[string]int{}, map[[2]string]int{}, map[string]int{}
 	mark := func(m map[string]int, k string, a int) { m[k] = max(m[k], a) }
+	markPair := func(team, user string, a int) { pair[[2]string{team, user}] = max(pair[[2]string{team, user}], a) }
 	for _, m := range delivered {
 		a := m.action
 		switch e := m.ev.(type) {
@@ -316,13 +317,13 @@ func compareTouched(t *testing.T, db *sql.DB, sc *scenario, delivered []message)
 		case *stackwebhook.TeamDeleted:
 			mark(team, e.Data.ID, a)
 		case *stackwebhook.TeamMembershipCreated:
-			pair[[2]string{e.Data.TeamID, e.Data.UserID}] = max(pair[[2]string{e.Data.TeamID, e.Data.UserID}], a)
+			markPair(e.Data.TeamID, e.Data.UserID, a)
 		case *stackwebhook.TeamMembershipDeleted:
-			pair[[2]string{e.Data.TeamID, e.Data.UserID}] = max(pair[[2]string{e.Data.TeamID, e.Data.UserID}], a)
+			markPair(e.Data.TeamID, e.Data.UserID, a)
 		case *stackwebhook.TeamPermissionCreated:
-			pair[[2]string{e.Data.TeamID, e.Data.UserID}] = max(pair[[2]string{e.Data.TeamID, e.Data.UserID}], a)
+			markPair(e.Data.TeamID, e.Data.UserID, a)
 		case *stackwebhook.TeamPermissionDeleted:
-			pair[[2]string{e.Data.TeamID, e.Data.UserID}] = max(pair[[2]string{e.Data.TeamID, e.Data.UserID}], a)
+			markPair(e.Data.TeamID, e.Data.UserID, a)
 		case *stackwebhook.ProjectPermissionCreated:
 			mark(project, e.Data.UserID, a)
 		case *stackwebhook.ProjectPermissionDeleted:

@@ -82,6 +82,14 @@ func (hs *harness) deliver(t *testing.T, id string, ev stackwebhook.Event) {
 	require.Equal(t, http.StatusNoContent, w.Code, "%s (%s): %s", id, ev.EventType(), w.Body)
 }
 
+// deliverAll delivers events in order, as msg_0, msg_1, ...
+func (hs *harness) deliverAll(t *testing.T, events []stackwebhook.Event) {
+	t.Helper()
+	for i, ev := range events {
+		hs.deliver(t, fmt.Sprintf("msg_%d", i), ev)
+	}
+}
+
 // settle waits until the job queue is empty: every refresh enqueued has
 // run (or was given up, which fails the test).
 func settle(t testing.TB, db *sql.DB) {

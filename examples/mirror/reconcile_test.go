@@ -74,9 +74,7 @@ func TestReconcileRepairsLostEvents(t *testing.T) {
 func TestReconcileCursorUserDeletedBetweenPages(t *testing.T) {
 	hs := newHarness(t)
 	ids, events := project(hs.stack, 249)
-	for i, ev := range events {
-		hs.deliver(t, fmt.Sprintf("msg_%d", i), ev)
-	}
+	hs.deliverAll(t, events)
 	var deleted atomic.Value
 	hs.fake.betweenPages = func(next string) {
 		if deleted.Load() == nil && next > ids[100] { // once, mid-list
@@ -271,9 +269,7 @@ func TestReconcileScale(t *testing.T) {
 func TestReconcileLosesToNewerRefresh(t *testing.T) {
 	hs := newHarness(t)
 	ids, events := project(hs.stack, 5)
-	for i, ev := range events {
-		hs.deliver(t, fmt.Sprintf("msg_%d", i), ev)
-	}
+	hs.deliverAll(t, events)
 	var fired atomic.Bool
 	var during error
 	hs.fake.setFault(func(w http.ResponseWriter, r *http.Request) bool {
