@@ -788,7 +788,11 @@ func (d *decoder) str(dst *string, f *field, at int) int {
 // strPtr sets a *string field: null sets nil; any other value allocates the
 // string first, as json does, then decodes into it if it is a string
 // (another kind leaves it ""). The strings pointed to are taken from a
-// block, eight at a time.
+// block, eight at a time; a string longer than packMax in the payload gets a
+// header of its own instead, and its slot in the block is emptied, so that the block
+// points only to short strings: a kept pointer retains the block, at most
+// seven short strings besides its own, and their packs (about 2 KiB), never
+// another field's long value.
 func (d *decoder) strPtr(dst **string, f *field, at int) int {
 	if d.b[at] == 'n' {
 		*dst = nil
@@ -801,7 +805,15 @@ func (d *decoder) strPtr(dst **string, f *field, at int) int {
 		d.strs = d.strs[:len(d.strs)+1]
 		*dst = &d.strs[len(d.strs)-1]
 	}
-	return d.str(*dst, f, at)
+	end := d.str(*dst, f, at)
+	if d.b[at] == '"' && end-at-2 > packMax {
+		// A long string (raw): set now, never packed (a short one may
+		// still be pending in the pack, and stays where it will be set).
+		own := new(string)
+		*own, **dst = **dst, ""
+		*dst = own
+	}
+	return end
 }
 
 func (d *decoder) boolean(dst *bool, f *field, at int) int {
