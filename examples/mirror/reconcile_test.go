@@ -73,8 +73,9 @@ func TestReconcileRepairsLostEvents(t *testing.T) {
 // its refresh's 404.
 func TestReconcileCursorUserDeletedBetweenPages(t *testing.T) {
 	hs := newHarness(t)
-	ids, events := project(hs.stack, 249)
-	hs.deliverAll(t, events)
+	ids, _ := project(hs.stack, 249)
+	_, err := hs.reconciler(1000).run(t.Context()) // the mirror holds every user
+	require.NoError(t, err)
 	var deleted atomic.Value
 	hs.fake.betweenPages = func(next string) {
 		if deleted.Load() == nil && next > ids[100] { // once, mid-list
@@ -86,6 +87,7 @@ func TestReconcileCursorUserDeletedBetweenPages(t *testing.T) {
 	require.NoError(t, err)
 	require.NotNil(t, deleted.Load(), "precondition: a cursor's user was deleted")
 	assert.Equal(t, int64(1), r.refreshes, "the deleted user, left out, is refreshed")
+	assert.Zero(t, r.users, "no user row changed")
 	var live int
 	require.NoError(t, hs.db.QueryRow(`SELECT count(*) FROM mirror_users`).Scan(&live))
 	assert.Equal(t, 249, live, "reconcile itself tombstones nobody")
