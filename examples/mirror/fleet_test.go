@@ -56,7 +56,7 @@ type scenario struct {
 func groupOf(line string) string {
 	f := strings.Fields(line)
 	switch {
-	case f[0] == "user" || f[0] == "team" && f[1] != "permission":
+	case f[0] == "user" || (f[0] == "team" && f[1] != "permission"):
 		return f[0] + ":" + f[1]
 	case f[0] == "member":
 		return "member:" + f[1] + ":" + f[2]

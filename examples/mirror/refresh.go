@@ -37,11 +37,6 @@ func (w *refresher) Work(ctx context.Context, job *river.Job[refreshArgs]) error
 	return err
 }
 
-// calls is the number of API requests a refresh of each kind makes (when
-// the entity exists and every list is one page), documented as the
-// mirror's cost.
-var calls = map[string]int{refreshUser: 3, refreshTeam: 3, refreshMember: 2, refreshProject: 1}
-
 func (w *refresher) refresh(ctx context.Context, a refreshArgs) error {
 	var seq int64
 	if err := w.db.QueryRowContext(ctx, `WITH cleared AS (UPDATE refresh_marks SET queued = false WHERE kind = $1 AND key = $2)
