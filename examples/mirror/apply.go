@@ -41,13 +41,13 @@ func (m *applier) apply(ctx context.Context, tx *sql.Tx, ev stackwebhook.Event) 
 	case *stackwebhook.UserUpdated:
 		return refresh(refreshArgs{What: refreshUser, UserID: e.Data.ID}, putUser(exec, &e.Data, true))
 	case *stackwebhook.UserDeleted:
-		return exec(`INSERT INTO users (id, deleted) VALUES ($1, true) ON CONFLICT (id) DO UPDATE SET deleted = true, data = NULL`, e.Data.ID)
+		return tombstone(ctx, tx, "users", e.Data.ID)
 	case *stackwebhook.TeamCreated:
 		return refresh(refreshArgs{What: refreshTeam, TeamID: e.Data.ID}, putTeam(exec, &e.Data, false))
 	case *stackwebhook.TeamUpdated:
 		return refresh(refreshArgs{What: refreshTeam, TeamID: e.Data.ID}, putTeam(exec, &e.Data, true))
 	case *stackwebhook.TeamDeleted:
-		return exec(`INSERT INTO teams (id, deleted) VALUES ($1, true) ON CONFLICT (id) DO UPDATE SET deleted = true, data = NULL`, e.Data.ID)
+		return tombstone(ctx, tx, "teams", e.Data.ID)
 	case *stackwebhook.TeamMembershipCreated:
 		return refresh(member(e.Data), putMember(exec, e.Data, true))
 	case *stackwebhook.TeamMembershipDeleted:
